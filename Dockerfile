@@ -1,0 +1,10 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt requirements-face.txt ./
+RUN pip install --no-cache-dir -r requirements.txt \
+ && pip install --no-cache-dir --no-deps -r requirements-face.txt
+COPY . .
+RUN DEBUG=true python manage.py collectstatic --noinput -v 0
+EXPOSE 8000
+CMD ["uvicorn", "shijiao.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

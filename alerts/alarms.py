@@ -1,0 +1,399 @@
+"""The alarm lifecycle: raised → acknowledged → being handled → closed with a disposition.
+
+One open alarm per (device, rule) is guaranteed by the partial unique index ``alert_one_open_per_device_rule``:
+when two workers open the same alarm at once, the loser's insert fails and it updates the winner's row.
+Every change writes an ``AlertEvent`` (its id becomes the alarm's ``version``) and is pushed to the three
+ends after commit (``alerts.push``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from alerts import escalation, push
+from alerts.models import Alert, AlertEvent, AlertRule, End
+from apartments.scoping import scope_queryset
+from shijiao.api import DomainError
+from shijiao.images import clean_image
+
+log = logging.getLogger(__name__)
+
+# Roles that may act on an alarm they can see (inspectors and others only look).
+ACTING_ROLES = frozenset(
+    {Role.FIRE_SAFETY_PERSON, Role.STATION_OPERATOR, Role.STREET_ADMIN, Role.GRID_WORKER, Role.PROPERTY_MANAGER}
+)
+
+
+def alarms_for(user: User) -> QuerySet[Alert]:
+    """The alarms ``user`` may see: the blocks of their role (apartments.scoping)."""
+    return scope_queryset(Alert.objects.all(), user, apartment_path="apartment")
+
+
+def may_act(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in ACTING_ROLES)
+
+
+def _record(
+    alert: Alert,
+    kind: str,
+    at: datetime,
+    *,
+    actor: User | None = None,
+    end: str = End.SYSTEM,
+    note: str = "",
+    photo=None,
+) -> AlertEvent:
+    event = AlertEvent(alert=alert, kind=kind, at=at, actor=actor, end=end, note=note[:500])
+    if photo is not None:
+        event.photo.save(f"alarm-{alert.pk}.{photo.format}", photo.content, save=False)
+        event.thumbnail.save(f"alarm-{alert.pk}-thumb.jpg", photo.thumbnail, save=False)
+    event.save()
+    alert.version = event.id
+    Alert.objects.filter(pk=alert.pk).update(version=event.id)
+    push.publish_alarm(alert, kind, event)
+    return event
+
+
+# --- from the rules -----------------------------------------------------------------------------------
+
+
+def alarm_trigger(
+    *,
+    rule_id: int,
+    device_id: int | None,
+    apartment_id: int,
+    severity: str,
+    title: str,
+    metric: str,
+    unit: str,
+    value: float | None,
+    at: datetime,
+    reopen_after: float,
+    lower_is_worse: bool = False,
+    detail: dict | None = None,
+) -> Alert | None:
+    """A rule started firing: update the open alarm (count, last value, peak) or open one.
+
+    Answers None when the rule's last alarm closed less than ``reopen_after`` seconds ago (flapping).
+    """
+    with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
+        alert = _open_alarm(device_id, rule_id)
+        if alert is not None:
+            return _retrigger(alert, value, at, lower_is_worse)
+        return _open_new(
+            rule_id=rule_id,
+            device_id=device_id,
+            apartment_id=apartment_id,
+            severity=severity,
+            title=title,
+            metric=metric,
+            unit=unit,
+            value=value,
+            at=at,
+            reopen_after=reopen_after,
+            lower_is_worse=lower_is_worse,
+            detail=detail or {},
+        )
+
+
+def alarm_hold(
+    *,
+    rule_id: int,
+    device_id: int,
+    apartment_id: int,
+    severity: str,
+    title: str,
+    metric: str,
+    unit: str,
+    value: float | None,
+    worst: float | None,
+    at: datetime,
+    reopen_after: float,
+    lower_is_worse: bool = False,
+) -> Alert | None:
+    """The rule keeps firing: keep the open alarm's last value and peak, or open it once flapping allows."""
+    with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
+        alert = _open_alarm(device_id, rule_id)
+        if alert is None:
+            return _open_new(
+                rule_id=rule_id,
+                device_id=device_id,
+                apartment_id=apartment_id,
+                severity=severity,
+                title=title,
+                metric=metric,
+                unit=unit,
+                value=value,
+                at=at,
+                reopen_after=reopen_after,
+                lower_is_worse=lower_is_worse,
+                detail={},
+            )
+        # No event and no push for a mere new value: the ends are not told "still burning" every second.
+        alert.last_value = value
+        alert.peak_value = _worse(alert.peak_value, worst, lower_is_worse)
+        Alert.objects.filter(pk=alert.pk).update(last_value=alert.last_value, peak_value=alert.peak_value)
+        return None
+
+
+def alarm_clear(*, rule_id: int, device_id: int | None, at: datetime) -> Alert | None:
+    """The condition cleared: the alarm says so, and stays until someone acknowledges and closes it."""
+    with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
+        alert = _open_alarm(device_id, rule_id)
+        if alert is None or alert.cleared_at is not None:
+            return None
+        alert.cleared_at = at
+        alert.save(update_fields=["cleared_at"])
+        _record(alert, AlertEvent.Kind.CLEARED, at)
+        return alert
+
+
+def _open_alarm(device_id: int | None, rule_id: int) -> Alert | None:
+    return (
+        Alert.objects.select_for_update().filter(device_id=device_id, rule_id=rule_id, closed_at__isnull=True).first()
+    )
+
+
+def _worse(current: float | None, new: float | None, lower_is_worse: bool) -> float | None:
+    if current is None:
+        return new
+    if new is None:
+        return current
+    return min(current, new) if lower_is_worse else max(current, new)
+
+
+def _retrigger(alert: Alert, value: float | None, at: datetime, lower_is_worse: bool) -> Alert:
+    alert.trigger_count += 1
+    alert.last_value = value
+    alert.peak_value = _worse(alert.peak_value, value, lower_is_worse)
+    alert.last_triggered_at = at
+    alert.cleared_at = None
+    alert.save(update_fields=["trigger_count", "last_value", "peak_value", "last_triggered_at", "cleared_at"])
+    _record(alert, AlertEvent.Kind.RETRIGGERED, at)
+    return alert
+
+
+def _open_new(
+    *,
+    rule_id: int,
+    device_id: int | None,
+    apartment_id: int,
+    severity: str,
+    title: str,
+    metric: str,
+    unit: str,
+    value: float | None,
+    at: datetime,
+    reopen_after: float,
+    lower_is_worse: bool,
+    detail: dict,
+) -> Alert | None:
+    if reopen_after > 0:
+        last_closed = (
+            Alert.objects.filter(device_id=device_id, rule_id=rule_id, closed_at__isnull=False)
+            .order_by("-closed_at")
+            .values_list("closed_at", flat=True)
+            .first()
+        )
+        if last_closed is not None and at < last_closed + timedelta(seconds=reopen_after):
+            return None
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                rule_id=rule_id,
+                device_id=device_id,
+                apartment_id=apartment_id,
+                severity=severity,
+                title=title,
+                raised_at=at,
+                last_triggered_at=at,
+                metric=metric,
+                unit=unit,
+                first_value=value,
+                last_value=value,
+                peak_value=value,
+                detail=detail,
+            )
+    except IntegrityError:
+        # Another worker opened it a moment ago: count this trigger on theirs.
+        alert = _open_alarm(device_id, rule_id)
+        if alert is None:
+            raise
+        return _retrigger(alert, value, at, lower_is_worse)
+    alert = Alert.objects.select_related("apartment", "device").get(pk=alert.pk)  # for the push, in one query
+    _record(alert, AlertEvent.Kind.RAISED, at)
+    escalation.request(alert)
+    return alert
+
+
+# --- events that are not readings -------------------------------------------------------------------
+
+
+def alarm_from_event(
+    *, rule_code: str, apartment_id: int, device_id: int | None, at: datetime, detail: dict | None = None
+) -> Alert | None:
+    """Raise (or count again) the alarm of an event rule, e.g. radar loitering sent by the residents app."""
+    rules = AlertRule.objects.filter(code=rule_code, is_enabled=True, apartment__isnull=True, device__isnull=True)
+    if device_id is not None:
+        from sensors.models import Device
+
+        type_id = Device.objects.filter(pk=device_id).values_list("device_type_id", flat=True).first()
+        rule = rules.filter(device_type_id=type_id).first() or rules.first()
+    else:
+        rule = rules.first()
+    if rule is None:
+        log.warning("no enabled rule %s for an event of apartment %s", rule_code, apartment_id)
+        return None
+    return alarm_trigger(
+        rule_id=rule.id,
+        device_id=device_id,
+        apartment_id=apartment_id,
+        severity=rule.severity,
+        title=rule.name,
+        metric="",
+        unit="",
+        value=None,
+        at=at,
+        reopen_after=float(rule.reopen_after_seconds),
+        detail=detail,
+    )
+
+
+# --- what people do ----------------------------------------------------------------------------------
+
+
+def _lock_for(alert_id: int, by: User) -> Alert:
+    if not may_act(by):
+        raise DomainError(_("您的角色无权处置告警"), code="forbidden", status_code=403)
+    alert = alarms_for(by).select_for_update(of=("self",)).filter(pk=alert_id).first()
+    if alert is None:
+        raise DomainError(_("告警不存在或不在您的管辖范围内"), code="not_found", status_code=404)
+    return alert
+
+
+def _end(end: str) -> str:
+    if end not in End.values:
+        raise DomainError(_("未知的操作端 %(end)s") % {"end": end}, code="invalid")
+    return end
+
+
+def alarm_acknowledge(*, alert_id: int, by: User, end: str, now: datetime | None = None) -> Alert:
+    """Acknowledge: escalation stops, and the three ends show who acknowledged, when and where."""
+    now = now or timezone.now()
+    end = _end(end)
+    with transaction.atomic():
+        alert = _lock_for(alert_id, by)
+        if alert.closed_at is not None:
+            raise DomainError(_("告警已关闭"), code="closed", status_code=409)
+        if alert.acknowledged_at is not None:
+            raise DomainError(
+                _("该告警已由 %(who)s 于 %(when)s 在%(end)s确认")
+                % {
+                    "who": alert.acknowledged_by or "-",
+                    "when": timezone.localtime(alert.acknowledged_at).strftime("%H:%M:%S"),
+                    "end": alert.get_acknowledged_via_display(),
+                },
+                code="already_acknowledged",
+                status_code=409,
+            )
+        alert.status = Alert.Status.ACKNOWLEDGED
+        alert.acknowledged_at = now
+        alert.acknowledged_by = by
+        alert.acknowledged_via = end
+        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledged_via"])
+        escalation.cancel(alert)
+        _record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
+        return alert
+
+
+def alarm_handle(
+    *,
+    alert_id: int,
+    by: User,
+    end: str,
+    note: str = "",
+    photos: Sequence[tuple[bytes, str]] = (),
+    responder: bool = False,
+    now: datetime | None = None,
+) -> Alert:
+    """Record handling: a note, photos, or "I am on site" (responder). Acknowledges first if nobody had."""
+    now = now or timezone.now()
+    end = _end(end)
+    cleaned = [clean_image(data, name=name) for data, name in photos]  # refuse bad photos before writing
+    if not (note.strip() or cleaned or responder):
+        raise DomainError(_("请填写处置情况或上传照片"), code="invalid")
+    with transaction.atomic():
+        alert = _lock_for(alert_id, by)
+        if alert.closed_at is not None:
+            raise DomainError(_("告警已关闭"), code="closed", status_code=409)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_via = now, by, end
+            escalation.cancel(alert)
+            _record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
+        if alert.status != Alert.Status.HANDLING:
+            alert.status = Alert.Status.HANDLING
+            alert.handling_at = now
+            alert.save(
+                update_fields=["status", "handling_at", "acknowledged_at", "acknowledged_by", "acknowledged_via"]
+            )
+            _record(alert, AlertEvent.Kind.HANDLING, now, actor=by, end=end)
+        if responder:
+            _record(alert, AlertEvent.Kind.RESPONDER, now, actor=by, end=end, note=_("%(who)s 已到场") % {"who": by})
+        if note.strip() and not cleaned:
+            _record(alert, AlertEvent.Kind.NOTE, now, actor=by, end=end, note=note.strip())
+        for i, photo in enumerate(cleaned):
+            _record(
+                alert, AlertEvent.Kind.NOTE, now, actor=by, end=end, note=note.strip() if i == 0 else "", photo=photo
+            )
+        return alert
+
+
+def alarm_close(
+    *, alert_id: int, by: User, end: str, disposition: str, note: str = "", now: datetime | None = None
+) -> Alert:
+    """Close with a disposition; a real hazard becomes an inspections hazard to follow up."""
+    now = now or timezone.now()
+    end = _end(end)
+    if disposition not in Alert.Disposition.values:
+        raise DomainError(_("请选择处置结论: 真实隐患已排除 / 误报 / 设备故障"), code="invalid")
+    with transaction.atomic():
+        alert = _lock_for(alert_id, by)
+        if alert.closed_at is not None:
+            raise DomainError(_("告警已关闭"), code="closed", status_code=409)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_via = now, by, end
+            escalation.cancel(alert)
+        alert.status = Alert.Status.CLOSED
+        alert.closed_at = now
+        alert.closed_by = by
+        alert.disposition = disposition
+        if disposition == Alert.Disposition.REAL_HAZARD:
+            alert.hazard_id = _open_hazard(alert, by, note)
+        alert.save()
+        _record(alert, AlertEvent.Kind.CLOSED, now, actor=by, end=end, note=note.strip())
+        return alert
+
+
+def _open_hazard(alert: Alert, by: User, note: str) -> int | None:
+    try:
+        from apartments.hazards import hazard_create_from_alarm
+    except ImportError:  # inspections not installed
+        return None
+    where = f" ({alert.device.location})" if alert.device_id and alert.device.location else ""
+    hazard = hazard_create_from_alarm(
+        apartment=alert.apartment,
+        title=f"{alert.title}{where}"[:255],
+        description=note or _("由告警 #%(id)s 转为隐患, 需整改复查") % {"id": alert.pk},
+        severity={"critical": "high", "major": "medium"}.get(alert.severity, "low"),
+        source_ref=f"alarm:{alert.pk}",
+        created_by=by,
+    )
+    return hazard.pk

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+
+class AlertsConfig(AppConfig):
+    name = "alerts"
+    verbose_name = "预警处置"
+
+    def ready(self) -> None:
+        from alerts import receivers
+        from alerts.models import AlertRule, RuleCondition
+        from alerts.rules import rule_cache
+        from sensors.signals import device_status_changed, readings_stored
+
+        readings_stored.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings")
+        device_status_changed.connect(receivers.on_device_status_changed, dispatch_uid="alerts.device_status")
+        try:
+            from residents.signals import suspicious_movement
+        except ImportError:  # the residents app does not announce movements yet
+            pass
+        else:
+            suspicious_movement.connect(receivers.on_suspicious_movement, dispatch_uid="alerts.movement")
+        from alerts.models import Camera
+        from alerts.push import forget_cameras
+
+        post_save.connect(forget_cameras, sender=Camera, dispatch_uid="alerts.cameras.save")
+        post_delete.connect(forget_cameras, sender=Camera, dispatch_uid="alerts.cameras.delete")
+        for model in (AlertRule, RuleCondition):
+            post_save.connect(rule_cache.invalidate, sender=model, dispatch_uid=f"alerts.rules.{model.__name__}.save")
+            post_delete.connect(rule_cache.invalidate, sender=model, dispatch_uid=f"alerts.rules.{model.__name__}.del")

@@ -1,0 +1,133 @@
+"""The WebSocket of the three ends: ``/ws/alerts/?end=phone|station|cockpit&since=<version>``.
+
+On connect the user joins the groups of what their role may see (``alerts.all`` for the whole
+district, else ``alerts.apartment.<id>`` per block) and receives an ``alarm.snapshot``: the open
+alarms, or with ``since`` every alarm changed after that version (how a reconnecting browser
+catches up). Actions come back as JSON (``acknowledge``, ``handle``, ``close``, ``catch_up``).
+The message format is in docs/alerts.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db.models import Max
+
+from accounts.models import Role, User
+from accounts.permissions import STAFF_ROLES
+from alerts import alarms, push
+from alerts.models import AlertEvent, End
+from apartments.scoping import apartments_for
+from shijiao.api import DomainError
+
+DEFAULT_END = {Role.FIRE_SAFETY_PERSON: End.PHONE, Role.STATION_OPERATOR: End.STATION, Role.STREET_ADMIN: End.COCKPIT}
+SNAPSHOT_LIMIT = 300
+
+
+def groups_for(user: User) -> list[str]:
+    if user.sees_whole_district:
+        return [push.ALL_GROUP]
+    return [push.apartment_group(pk) for pk in apartments_for(user).values_list("pk", flat=True)]
+
+
+def snapshot(user: User, since: int | None) -> dict[str, Any]:
+    """Open alarms (no ``since``) or all alarms changed after ``since``, newest first, with the current version."""
+    version = AlertEvent.objects.aggregate(v=Max("id"))["v"] or 0
+    qs = alarms.alarms_for(user).select_related("apartment", "device", "acknowledged_by")
+    if since is None:
+        qs = qs.filter(closed_at__isnull=True)
+    else:
+        qs = qs.filter(version__gt=since)
+    rows = list(qs.order_by("-version")[:SNAPSHOT_LIMIT])
+    return {
+        "type": "alarm.snapshot",
+        "since": since,
+        "version": version,
+        "alarms": [push.alarm_payload(a) for a in rows],
+    }
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class AlarmConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not (user.is_superuser or user.role in STAFF_ROLES):
+            await self.close(code=4403)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        end = (query.get("end") or [""])[0]
+        self.end = end if end in End.values else DEFAULT_END.get(user.role, End.API)
+        self.user = user
+        self.groups_joined = await database_sync_to_async(groups_for)(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        since = _int((query.get("since") or [None])[0])
+        await self.send_json(await database_sync_to_async(snapshot)(user, since))
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs) -> None:
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "code": "invalid", "message": "消息必须是 JSON 对象"})
+            return
+        action = content.get("action")
+        if action == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        if action == "catch_up":
+            await self.send_json(await database_sync_to_async(snapshot)(self.user, _int(content.get("since"))))
+            return
+        alarm_id = _int(content.get("alarm_id"))
+        try:
+            if alarm_id is None:
+                raise DomainError("请指明告警编号 alarm_id", code="invalid")
+            if action == "acknowledge":
+                await database_sync_to_async(alarms.alarm_acknowledge)(alert_id=alarm_id, by=self.user, end=self.end)
+            elif action == "handle":
+                await database_sync_to_async(alarms.alarm_handle)(
+                    alert_id=alarm_id,
+                    by=self.user,
+                    end=self.end,
+                    note=str(content.get("note") or ""),
+                    responder=bool(content.get("responder")),
+                )
+            elif action == "close":
+                await database_sync_to_async(alarms.alarm_close)(
+                    alert_id=alarm_id,
+                    by=self.user,
+                    end=self.end,
+                    disposition=str(content.get("disposition") or ""),
+                    note=str(content.get("note") or ""),
+                )
+            else:
+                raise DomainError(f"未知操作 {action}", code="invalid")
+        except DomainError as exc:
+            codes = exc.get_codes()
+            await self.send_json(
+                {
+                    "type": "error",
+                    "alarm_id": alarm_id,
+                    "code": codes if isinstance(codes, str) else "invalid",
+                    "message": str(exc.detail),
+                }  # fmt: skip
+            )
+            return
+        await self.send_json({"type": "done", "action": action, "alarm_id": alarm_id})
+
+    async def alarm_changed(self, event: dict) -> None:
+        await self.send_json(event)
+
+    async def command_changed(self, event: dict) -> None:
+        await self.send_json(event)

@@ -1,0 +1,98 @@
+"""Escalation until someone acts: each step of the severity's chain is a row with a due time.
+
+A new alarm's chain is planned by the task queued when it is raised (or by the beat job if that task was
+lost). A due step runs exactly once: the beat job (and that task) locks due
+rows with ``select_for_update(skip_locked=True)`` and moves them from pending to done in the same
+transaction that writes their notifications, so a restart of workers or beat neither loses nor repeats
+a step. Acknowledging cancels the pending steps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alerts.models import Alert, AlertEvent, EscalationStep, PlannedEscalation
+
+
+def request(alert: Alert) -> None:
+    """A new alarm: plan and start its chain in the ``alerts.escalate`` task, after commit.
+
+    Planning stays out of the ingest transaction (fewer round trips before the push); if the task is
+    lost (broker down), the beat job's ``run_due`` plans what is missing.
+    """
+    from alerts import tasks
+
+    pk = alert.pk
+    transaction.on_commit(lambda: tasks.escalate.delay(pk))
+
+
+def plan(alert: Alert) -> list[PlannedEscalation]:
+    """Plan the chain of the alarm's severity (idempotent: one row per alarm and step)."""
+    steps = EscalationStep.objects.filter(severity=alert.severity, is_enabled=True)
+    rows = [
+        PlannedEscalation(alert=alert, step=step, due_at=alert.raised_at + timedelta(seconds=step.delay_seconds))
+        for step in steps
+    ]
+    PlannedEscalation.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def plan_missing(*, alert_id: int | None = None) -> int:
+    """Plan the chains of open, unacknowledged alarms that have none yet."""
+    waiting = Alert.objects.filter(closed_at__isnull=True, acknowledged_at__isnull=True, escalations__isnull=True)
+    if alert_id is not None:
+        waiting = waiting.filter(pk=alert_id)
+    alerts = list(waiting[:500])
+    for alert in alerts:
+        plan(alert)
+    return len(alerts)
+
+
+def cancel(alert: Alert) -> int:
+    return PlannedEscalation.objects.filter(alert=alert, status=PlannedEscalation.Status.PENDING).update(
+        status=PlannedEscalation.Status.CANCELLED
+    )
+
+
+def run_due(*, now: datetime | None = None, alert_id: int | None = None, limit: int = 200) -> list[int]:
+    """Execute every due step (of one alarm, or all); answers the ids of the notifications created."""
+    from alerts import notifications
+
+    now = now or timezone.now()
+    created: list[int] = []
+    with transaction.atomic():
+        plan_missing(alert_id=alert_id)
+        due = PlannedEscalation.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status=PlannedEscalation.Status.PENDING, due_at__lte=now
+        )
+        if alert_id is not None:
+            due = due.filter(alert_id=alert_id)
+        # One history line (and one push) per alarm and run, listing every step it executed.
+        notes: dict[int, tuple[Alert, list[str]]] = {}
+        for row in due.select_related("alert", "alert__apartment", "alert__device", "step").order_by("due_at")[:limit]:
+            alert = row.alert
+            if alert.acknowledged_at is not None or alert.closed_at is not None:
+                row.status = PlannedEscalation.Status.CANCELLED
+                row.save(update_fields=["status"])
+                continue
+            row.status = PlannedEscalation.Status.DONE
+            row.executed_at = now
+            row.save(update_fields=["status", "executed_at"])
+            step = row.step
+            ids, names = notifications.notify_alarm_step(alert=alert, step=step)
+            created.extend(ids)
+            label = step.contact_group if step.contact_group else step.get_target_display()
+            notes.setdefault(alert.pk, (alert, []))[1].append(
+                _("通知%(target)s (%(channels)s): %(names)s")
+                % {"target": label, "channels": ", ".join(step.channels), "names": "、".join(names) or _("无人可通知")}
+            )
+        from alerts.alarms import _record
+
+        for alert, lines in notes.values():
+            _record(alert, AlertEvent.Kind.ESCALATED, now, note="; ".join(lines))
+        transaction.on_commit(lambda: notifications.enqueue(created))
+    return created

@@ -1,0 +1,466 @@
+"""Rule evaluation: every ingested reading runs through the rules that apply to its device, in the batch.
+
+Called from the receiver of ``sensors.signals.readings_stored`` (one committed batch, in the worker that
+stored it) and of ``device_status_changed``. The per-(device, rule) state lives in ``RuleState`` rows,
+locked for the batch, so "above for 40 s so far" survives a worker restart and two workers never
+evaluate the same device's rule at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from alerts import alarms
+from alerts.models import AlertRule, RuleCondition, RuleState
+from sensors.models import Device, Metric
+from sensors.types import Point
+
+log = logging.getLogger(__name__)
+K = RuleCondition.Kind
+
+# --- compiled rules, cached per process ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    metric: str
+    kind: str
+    threshold: float | None
+    high: float | None
+    clear_low: float | None
+    clear_high: float | None
+
+    def met(self, value: float, rate: float | None) -> bool | None:
+        """Whether the trigger condition holds (None when it cannot be told yet, e.g. a first rate)."""
+        kind = self.kind
+        if kind == K.ABOVE:
+            return value >= self.threshold
+        if kind == K.BELOW:
+            return value <= self.threshold
+        if kind == K.BETWEEN:
+            return self.threshold <= value <= self.high
+        if kind == K.OUTSIDE:
+            return value < self.threshold or value > self.high
+        if kind == K.IS_TRUE:
+            return value >= 0.5
+        if kind == K.RISE_RATE:
+            return None if rate is None else rate >= self.threshold
+        if kind == K.FALL_RATE:
+            return None if rate is None else -rate >= self.threshold
+        return None
+
+    def cleared(self, value: float, rate: float | None) -> bool:
+        """Whether the value is back on the safe side of the clear level (hysteresis)."""
+        kind = self.kind
+        if kind == K.ABOVE:
+            return value < self.clear_low
+        if kind == K.BELOW:
+            return value > self.clear_low
+        if kind == K.BETWEEN:
+            return value < self.clear_low or value > self.clear_high
+        if kind == K.OUTSIDE:
+            return self.clear_low <= value <= self.clear_high
+        if kind == K.IS_TRUE:
+            return value < 0.5
+        if kind == K.RISE_RATE:
+            return rate is not None and rate < self.clear_low
+        if kind == K.FALL_RATE:
+            return rate is not None and -rate < self.clear_low
+        return False
+
+    @property
+    def lower_is_worse(self) -> bool:
+        return self.kind in {K.BELOW, K.FALL_RATE}
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: int
+    code: str
+    name: str
+    severity: str
+    device_type_id: int
+    apartment_id: int | None
+    device_id: int | None
+    enabled: bool
+    combine: str
+    duration: float
+    reopen_after: float
+    conditions: tuple[Condition, ...]
+    offline: bool
+    metrics: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def rank(self) -> int:
+        return 2 if self.device_id else 1 if self.apartment_id else 0
+
+
+class _RuleCache:
+    """All rules compiled once per process; reloaded when a rule changes here or after ``ttl`` seconds."""
+
+    ttl = 10.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded_at = 0.0
+        self._by_type: dict[int, list[CompiledRule]] = {}
+        self.units: dict[tuple[int, str], str] = {}
+
+    def invalidate(self, **_kwargs) -> None:
+        self._loaded_at = 0.0
+
+    def by_type(self) -> dict[int, list[CompiledRule]]:
+        if time.monotonic() - self._loaded_at > self.ttl:
+            with self._lock:
+                self._load()
+        return self._by_type
+
+    def _load(self) -> None:
+        by_type: dict[int, list[CompiledRule]] = defaultdict(list)
+        for rule in AlertRule.objects.prefetch_related("conditions"):
+            conditions = []
+            offline = False
+            for c in rule.conditions.all():
+                if c.kind == K.OFFLINE:
+                    offline = True
+                    continue
+                low, high = c.effective_clear()
+                conditions.append(Condition(c.metric, c.kind, c.threshold, c.threshold_high, low, high))
+            by_type[rule.device_type_id].append(
+                CompiledRule(
+                    id=rule.id,
+                    code=rule.code,
+                    name=rule.name,
+                    severity=rule.severity,
+                    device_type_id=rule.device_type_id,
+                    apartment_id=rule.apartment_id,
+                    device_id=rule.device_id,
+                    enabled=rule.is_enabled,
+                    combine=rule.combine,
+                    duration=float(rule.duration_seconds),
+                    reopen_after=float(rule.reopen_after_seconds),
+                    conditions=tuple(conditions),
+                    offline=offline,
+                    metrics=frozenset(c.metric for c in conditions),
+                )
+            )
+        self.units = {(m.device_type_id, m.key): m.unit for m in Metric.objects.all()}
+        self._by_type = dict(by_type)
+        self._loaded_at = time.monotonic()
+
+
+rule_cache = _RuleCache()
+
+
+def rules_for_device(device_type_id: int, apartment_id: int, device_id: int) -> list[CompiledRule]:
+    """The rules that apply to one device: per code, its own over its block's over its type's default."""
+    chosen: dict[str, CompiledRule] = {}
+    for rule in rule_cache.by_type().get(device_type_id, ()):
+        if rule.device_id and rule.device_id != device_id:
+            continue
+        if rule.apartment_id and rule.apartment_id != apartment_id:
+            continue
+        current = chosen.get(rule.code)
+        if current is None or rule.rank > current.rank:
+            chosen[rule.code] = rule
+    return [rule for rule in chosen.values() if rule.enabled]
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    """What a batch did to one (device, rule): the alarm work to do after stepping through its points."""
+
+    triggers: list[tuple[datetime, float | None, str]] = field(default_factory=list)
+    holds: list[tuple[datetime, float | None, str]] = field(default_factory=list)
+    cleared_at: datetime | None = None
+
+
+def _iso(ts: datetime) -> str:
+    # UTC so that the stored strings compare in time order.
+    return ts.astimezone(UTC).isoformat()
+
+
+# A rate of change is measured over at least this long: between two readings a second apart, half a degree of
+# sensor noise would otherwise look like a rise of 30 °C per minute.
+RATE_WINDOW_SECONDS = 30.0
+
+
+def _next_entry(entry: list | None, point: Point) -> list:
+    """The metric's state after ``point``: [value, UTC ISO time, rate per minute, reference value, reference time].
+
+    The rate compares the reading with a reference at least RATE_WINDOW_SECONDS older, then the reading becomes
+    the new reference; readings in between keep the last rate (None until a first window has passed).
+    """
+    ts = _iso(point.ts)
+    if entry is None:
+        return [point.value, ts, None, point.value, ts]
+    ref_value, ref_ts = (entry[3], entry[4]) if len(entry) >= 5 else (entry[0], entry[1])
+    seconds = (point.ts - datetime.fromisoformat(ref_ts)).total_seconds()
+    if seconds >= RATE_WINDOW_SECONDS:
+        return [point.value, ts, (point.value - ref_value) * 60.0 / seconds, point.value, ts]
+    return [point.value, ts, entry[2], ref_value, ref_ts]
+
+
+def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome) -> None:
+    values = state.values
+    entry = values.get(point.metric)
+    if entry is not None and entry[1] >= _iso(point.ts):
+        return  # a redelivered or out-of-order reading: the state already went past it
+    values[point.metric] = _next_entry(entry, point)
+    state.last_ts = point.ts
+
+    results_met: list[bool] = []
+    results_cleared: list[bool] = []
+    for cond in rule.conditions:
+        current = values.get(cond.metric)
+        if current is None:
+            results_met.append(False)
+            results_cleared.append(True)
+            continue
+        met = cond.met(current[0], current[2])
+        results_met.append(bool(met))
+        results_cleared.append(cond.cleared(current[0], current[2]))
+    if rule.combine == AlertRule.Combine.ANY:
+        met, cleared = any(results_met), all(results_cleared)
+    else:
+        met, cleared = all(results_met), any(results_cleared)
+
+    # The value that the alarm shows: the first condition's metric when it has one.
+    shown_metric = rule.conditions[0].metric if rule.conditions else point.metric
+    shown = values.get(shown_metric, [point.value])[0]
+    if state.triggered:
+        if cleared:
+            state.triggered = False
+            state.pending_since = None
+            outcome.cleared_at = point.ts
+        else:
+            outcome.holds.append((point.ts, shown, shown_metric))
+        return
+    if not met:
+        state.pending_since = None
+        return
+    if state.pending_since is None:
+        state.pending_since = point.ts
+    if (point.ts - state.pending_since).total_seconds() >= rule.duration:
+        state.triggered = True
+        outcome.triggers.append((point.ts, shown, shown_metric))
+        outcome.cleared_at = None
+
+
+class _DeviceCache:
+    """Device type and block per device id, kept a minute (they change rarely; a stale minute is harmless)."""
+
+    ttl = 60.0
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[float, dict]] = {}
+
+    def get(self, ids: set[int]) -> dict[int, dict]:
+        now = time.monotonic()
+        found = {pk: row for pk, (at, row) in ((pk, self._rows.get(pk, (0.0, None))) for pk in ids)
+                 if row is not None and now - at < self.ttl}  # fmt: skip
+        missing = ids - found.keys()
+        if missing:
+            for row in Device.objects.filter(id__in=missing).values("id", "device_type_id", "apartment_id"):
+                self._rows[row["id"]] = (now, row)
+                found[row["id"]] = row
+        if len(self._rows) > 200_000:
+            self._rows.clear()
+        return found
+
+
+device_cache = _DeviceCache()
+# Latest value (value, UTC ISO time, rate per minute) per (device, metric) seen by this process: the quick test
+# of whether a reading can matter at all. The database state stays the truth for everything that does matter.
+_seen: dict[tuple[int, str], list] = {}
+
+
+def forget_process_state() -> None:
+    """Drop everything this process keeps in memory (what a restart does); the database state stays."""
+    rule_cache.invalidate()
+    device_cache._rows.clear()
+    _seen.clear()
+
+
+def _remember(point: Point, before: dict[tuple[int, str], list | None]) -> None:
+    key = (point.device_id, point.metric)
+    previous = _seen.get(key)
+    if key not in before:
+        before[key] = previous
+    ts = _iso(point.ts)
+    if previous is not None and previous[1] >= ts:
+        return
+    if len(_seen) > 500_000:
+        _seen.clear()
+    _seen[key] = _next_entry(previous, point)
+
+
+def _may_fire(rule: CompiledRule, device_id: int) -> bool:
+    results = []
+    for cond in rule.conditions:
+        current = _seen.get((device_id, cond.metric))
+        results.append(bool(current is not None and cond.met(current[0], current[2])))
+    return any(results) if rule.combine == AlertRule.Combine.ANY else bool(results) and all(results)
+
+
+def evaluate_points(points: Iterable[Point], *, now: datetime | None = None) -> list[int]:
+    """Run the rules over a committed batch of readings; answer the ids of alarms raised or changed.
+
+    Quick path: a reading that meets no condition, on a (device, rule) whose stored state is idle (not
+    firing, no duration running), changes nothing and writes nothing. Everything else goes through the
+    locked ``RuleState`` rows, in device-time order.
+    """
+    points = sorted(points, key=lambda p: (p.device_id, p.ts))
+    if not points:
+        return []
+    devices = device_cache.get({p.device_id for p in points})
+    relevant: dict[tuple[int, int], tuple[CompiledRule, list[Point]]] = {}
+    candidates: set[tuple[int, int]] = set()
+    before: dict[tuple[int, str], list | None] = {}
+    for point in points:
+        device = devices.get(point.device_id)
+        if device is None:
+            continue
+        _remember(point, before)
+        for rule in rules_for_device(device["device_type_id"], device["apartment_id"], device["id"]):
+            if point.metric in rule.metrics:
+                key = (device["id"], rule.id)
+                relevant.setdefault(key, (rule, []))[1].append(point)
+                if key not in candidates and _may_fire(rule, device["id"]):
+                    candidates.add(key)
+    if not relevant:
+        return []
+    busy = set(
+        RuleState.objects.filter(device_id__in={d for d, _ in relevant}, rule_id__in={r for _, r in relevant})
+        .filter(Q(triggered=True) | Q(pending_since__isnull=False))
+        .values_list("device_id", "rule_id")
+    )
+    work = {key: relevant[key] for key in relevant if key in candidates or key in busy}
+    if not work:
+        return []
+    changed: list[int] = []
+    with transaction.atomic():
+        states = _lock_states(work.keys())
+        outcomes: list[tuple[CompiledRule, int, _Outcome]] = []
+        for (device_id, rule_id), (rule, rule_points) in work.items():
+            state = states[(device_id, rule_id)]
+            for metric in rule.metrics:  # what this process saw before the batch may be newer than the row
+                seen = before.get((device_id, metric), _seen.get((device_id, metric)) if (device_id, metric) not in
+                                  before else None)  # fmt: skip
+                stored = state.values.get(metric)
+                if seen is not None and (stored is None or seen[1] > stored[1]):
+                    state.values[metric] = list(seen)
+            outcome = _Outcome()
+            for point in rule_points:
+                _step(rule, state, point, outcome)
+            outcomes.append((rule, device_id, outcome))
+        RuleState.objects.bulk_update(states.values(), ["triggered", "pending_since", "values", "last_ts"])
+        for rule, device_id, outcome in outcomes:
+            changed.extend(_apply(rule, devices[device_id], outcome, now=now))
+    return changed
+
+
+def _lock_states(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], RuleState]:
+    """Lock (creating when missing) the state rows, always in id order so two workers cannot deadlock."""
+    keys = list(keys)
+    condition = Q()
+    for device_id, rule_id in keys:
+        condition |= Q(device_id=device_id, rule_id=rule_id)
+    states = {
+        (s.device_id, s.rule_id): s for s in RuleState.objects.select_for_update().filter(condition).order_by("id")
+    }
+    missing = [key for key in keys if key not in states]
+    if missing:
+        RuleState.objects.bulk_create([RuleState(device_id=d, rule_id=r) for d, r in missing], ignore_conflicts=True)
+        again = Q()
+        for device_id, rule_id in missing:
+            again |= Q(device_id=device_id, rule_id=rule_id)
+        for s in RuleState.objects.select_for_update().filter(again).order_by("id"):
+            states[(s.device_id, s.rule_id)] = s
+    return states
+
+
+def _apply(rule: CompiledRule, device: dict, outcome: _Outcome, *, now: datetime | None) -> list[int]:
+    changed: list[int] = []
+    lower_is_worse = bool(rule.conditions) and rule.conditions[0].lower_is_worse
+    unit_of = rule_cache.units
+    for at, value, metric in outcome.triggers:
+        alert = alarms.alarm_trigger(
+            rule_id=rule.id,
+            device_id=device["id"],
+            apartment_id=device["apartment_id"],
+            severity=rule.severity,
+            title=rule.name,
+            metric=metric,
+            unit=unit_of.get((device["device_type_id"], metric), ""),
+            value=value,
+            at=at,
+            reopen_after=rule.reopen_after,
+            lower_is_worse=lower_is_worse,
+        )
+        if alert is not None:
+            changed.append(alert.id)
+    if outcome.holds:
+        at, value, metric = outcome.holds[-1]
+        values = [v for _, v, _ in outcome.holds if v is not None]
+        worst = (min(values) if lower_is_worse else max(values)) if values else None
+        alert = alarms.alarm_hold(
+            rule_id=rule.id,
+            device_id=device["id"],
+            apartment_id=device["apartment_id"],
+            severity=rule.severity,
+            title=rule.name,
+            metric=metric,
+            unit=unit_of.get((device["device_type_id"], metric), ""),
+            value=value,
+            worst=worst,
+            at=at,
+            reopen_after=rule.reopen_after,
+            lower_is_worse=lower_is_worse,
+        )
+        if alert is not None:
+            changed.append(alert.id)
+    if outcome.cleared_at is not None:
+        alert = alarms.alarm_clear(rule_id=rule.id, device_id=device["id"], at=outcome.cleared_at)
+        if alert is not None:
+            changed.append(alert.id)
+    return changed
+
+
+def evaluate_status(*, device_id: int, online: bool, at: datetime) -> list[int]:
+    """A device went offline (raise its offline rule's alarm) or came back (clear it)."""
+    device = Device.objects.filter(id=device_id).values("id", "device_type_id", "apartment_id").first()
+    if device is None:
+        return []
+    changed: list[int] = []
+    rules = [r for r in rules_for_device(device["device_type_id"], device["apartment_id"], device_id) if r.offline]
+    if not rules:
+        return []
+    with transaction.atomic():
+        states = _lock_states((device_id, r.id) for r in rules)
+        for rule in rules:
+            state = states[(device_id, rule.id)]
+            outcome = _Outcome()
+            if not online and not state.triggered:
+                state.triggered = True
+                outcome.triggers.append((at, None, ""))
+            elif online and state.triggered:
+                state.triggered = False
+                outcome.cleared_at = at
+            else:
+                continue
+            state.save(update_fields=["triggered", "updated_at"])
+            changed.extend(_apply(rule, device, outcome, now=None))
+    return changed

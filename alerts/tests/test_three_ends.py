@@ -1,0 +1,109 @@
+"""The three ends (person in charge's phone, micro fire station, street cockpit) stay in sync over Channels."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+
+from accounts.models import Role
+from alerts.models import Alert
+from alerts.rules import evaluate_points
+from alerts.tests.ws import WebsocketCommunicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def is_change(event: str):
+    return lambda m: m.get("type") == "alarm.changed" and m.get("event") == event
+
+
+def test_an_alarm_reaches_all_three_ends_and_an_acknowledgement_on_one_shows_on_the_others(block, make_user):
+    users = block.district.users
+    outsider = make_user(Role.FIRE_SAFETY_PERSON, username="other-person")
+    block.district.other.fire_safety_person = outsider
+    block.district.other.save()
+
+    async def run():
+        phone = WebsocketCommunicator(users[Role.FIRE_SAFETY_PERSON], "end=phone")
+        station = WebsocketCommunicator(users[Role.STATION_OPERATOR], "end=station")
+        cockpit = WebsocketCommunicator(users[Role.STREET_ADMIN], "end=cockpit")
+        other = WebsocketCommunicator(outsider, "end=phone")
+        ends = [phone, station, cockpit, other]
+        try:
+            for end in ends:
+                assert (await end.connect())[0]
+                snap = await end.receive_json_from()
+                assert snap["type"] == "alarm.snapshot" and snap["alarms"] == []
+
+            await sync_to_async(evaluate_points)([block.point(block.electricity, "wire_temp", 96.0, 0)])
+            raised = [await end.receive_until(is_change("raised")) for end in (phone, station, cockpit)]
+            for message in raised:
+                alarm = message["alarm"]
+                assert alarm["title"] == "线缆温度过高" and alarm["severity"] == "critical"
+                assert alarm["apartment"]["name"] == "新华工业园6号公寓" and alarm["last_value"] == 96.0
+                assert alarm["status"] == "raised" and alarm["device"]["location"] == "3层 302 室配电箱"
+            alarm_id = raised[0]["alarm"]["id"]
+
+            await station.send_json_to({"action": "acknowledge", "alarm_id": alarm_id})
+            acked = [await end.receive_until(is_change("acknowledged")) for end in (phone, station, cockpit)]
+            for message in acked:
+                assert message["alarm"]["status"] == "acknowledged"
+                assert message["alarm"]["acknowledged_by"] == "李值班"
+                assert message["alarm"]["acknowledged_via"] == "station"
+                assert message["version"] > raised[0]["version"]
+
+            # The phone tries too, a moment later: it is told who was first, nothing changes.
+            await phone.send_json_to({"action": "acknowledge", "alarm_id": alarm_id})
+            error = await phone.receive_until(lambda m: m["type"] == "error")
+            assert error["code"] == "already_acknowledged" and "李值班" in error["message"]
+
+            # The other block's person in charge heard nothing of this block.
+            assert await other.receive_nothing(timeout=0.3)
+        finally:
+            for end in ends:
+                await end.disconnect()
+        return alarm_id
+
+    alarm_id = async_to_sync(run)()
+    alarm = Alert.objects.get(pk=alarm_id)
+    assert alarm.acknowledged_via == "station" and alarm.acknowledged_by == users[Role.STATION_OPERATOR]
+
+
+def test_a_reconnecting_end_catches_up_on_what_it_missed(block):
+    users = block.district.users
+
+    async def run():
+        phone = WebsocketCommunicator(users[Role.FIRE_SAFETY_PERSON], "end=phone")
+        assert (await phone.connect())[0]
+        first = await phone.receive_json_from()
+        await phone.disconnect()
+        seen_version = first["version"]
+
+        # While the phone is offline: one alarm is raised and acknowledged at the station.
+        ids = await sync_to_async(evaluate_points)([block.point(block.smoke, "smoke", 1, 0)])
+        from alerts.alarms import alarm_acknowledge
+
+        await sync_to_async(alarm_acknowledge)(alert_id=ids[0], by=users[Role.STATION_OPERATOR], end="station")
+
+        again = WebsocketCommunicator(users[Role.FIRE_SAFETY_PERSON], f"end=phone&since={seen_version}")
+        try:
+            assert (await again.connect())[0]
+            return await again.receive_json_from()
+        finally:
+            await again.disconnect()
+
+    snap = async_to_sync(run)()
+    assert snap["type"] == "alarm.snapshot" and snap["version"] > snap["since"]
+    [alarm] = snap["alarms"]
+    assert alarm["title"] == "烟感报警" and alarm["status"] == "acknowledged"
+
+
+@pytest.mark.parametrize("role", [Role.RESIDENT])
+def test_residents_cannot_listen(district, role):
+    async def run():
+        end = WebsocketCommunicator(district.users[role])
+        connected, code = await end.connect()
+        await end.disconnect()
+        return connected, code
+
+    assert async_to_sync(run)() == (False, 4403)

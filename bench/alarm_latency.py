@@ -1,0 +1,357 @@
+"""Benchmark: alarm latency, from an over-threshold MQTT publish to the cockpit's WebSocket.
+
+    python bench/alarm_latency.py [--alarms 220] [--background 2000] [--workers 2]
+
+Needs the machine's PostgreSQL, Redis and Mosquitto (PG_URL, REDIS_URL, MQTT_URL override the defaults;
+Redis database 13 by default so the bench's Celery queues stay apart from everyone else's). It creates a
+throw-away database, registers background devices and --alarms alarm devices (smart electricity), starts
+the real platform: uvicorn (ASGI, Redis channel layer), ``manage.py ingest_mqtt``, a Celery worker for ingest
+(--workers processes) and one for escalations and notifications (1 process). A
+background publisher keeps --background readings/s flowing (messages of 5 data points, normal values).
+A cockpit client (a street admin's session) listens on ``/ws/alerts/?end=cockpit``. The bench then
+publishes one over-threshold wire temperature per alarm device (QoS 1), one every 40 ms, and times each
+until the cockpit receives its ``alarm.changed`` / ``raised`` message. In the same run, under the same
+background load, it measures the floor: a raw MQTT publish→subscribe round trip. The last line reads:
+
+    alarm latency: p50 <A> ms, p99 <B> ms, floor p50 <C> ms
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
+MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+POINTS_PER_MESSAGE = 5
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def mqtt_client(client_id: str):
+    import paho.mqtt.client as mqtt
+
+    where = urlsplit(MQTT_URL)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.connect(where.hostname or "127.0.0.1", where.port or 1883)
+    client.loop_start()
+    return client
+
+
+def background(keys: list[str], per_second: int, stop, tag: str) -> None:
+    """Publish ``per_second`` messages a second (5 normal data points each), spread evenly, until ``stop``."""
+    client = mqtt_client(f"bench-bg-{tag}")
+    tick = 0.05
+    per_tick = max(1, round(per_second * tick))
+    i = 0
+    next_at = time.monotonic()
+    last_ts: dict[str, int] = {}
+    while not stop.is_set():
+        now_ms = int(time.time() * 1000)
+        for _ in range(per_tick):
+            key = keys[i % len(keys)]
+            ts = max(now_ms, last_ts.get(key, 0) + 1)
+            last_ts[key] = ts
+            values = {"wire_temp": 35 + i % 10, "current": 6 + i % 5, "residual_current": 120 + i % 40,
+                      "voltage": 220 + i % 5, "power": 1200 + i % 300}  # fmt: skip
+            client.publish(f"shijiao/{key}/telemetry", json.dumps({"ts": ts, "values": values}), qos=1)
+            i += 1
+        next_at += tick
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    client.disconnect()
+    client.loop_stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def setup(env: dict, tag: str, background_devices: int, alarm_devices: int) -> tuple[list[str], list[str], str]:
+    """Devices and a street admin with a session; answers (background keys, alarm keys, session key)."""
+    script = f"""
+import django; django.setup()
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from accounts.models import Role, User
+from apartments.factories import ApartmentFactory
+from sensors.models import Device, DeviceType
+kind = DeviceType.objects.get(code="smart_electricity")
+quiet = ApartmentFactory(code="BENCH-BG", name="基准测试背景公寓")
+hot = ApartmentFactory(code="BENCH-ALARM", name="基准测试告警公寓")
+Device.objects.bulk_create([Device(key=f"bg-{tag}-{{i:05d}}", device_type=kind, apartment=quiet, floor=1)
+                            for i in range({background_devices})])
+Device.objects.bulk_create([Device(key=f"al-{tag}-{{i:05d}}", device_type=kind, apartment=hot, floor=2)
+                            for i in range({alarm_devices})])
+user = User.objects.create_user("bench-cockpit", password="x", role=Role.STREET_ADMIN)
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.save()
+print(session.session_key)
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    session_key = out.stdout.strip().splitlines()[-1]
+    return (
+        [f"bg-{tag}-{i:05d}" for i in range(background_devices)],
+        [f"al-{tag}-{i:05d}" for i in range(alarm_devices)],
+        session_key,
+    )
+
+
+class Cockpit:
+    """The cockpit's WebSocket client, in a thread of its own: notes when each device's alarm arrives."""
+
+    def __init__(self, url: str, origin: str, session_key: str) -> None:
+        self.url, self.origin, self.session_key = url, origin, session_key
+        self.received: dict[str, float] = {}
+        self.ready = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        import websockets
+
+        headers = {"Cookie": f"sessionid={self.session_key}", "Origin": self.origin}
+        async with websockets.connect(self.url, additional_headers=headers, max_size=None) as ws:
+            first = json.loads(await ws.recv())
+            assert first["type"] == "alarm.snapshot", first
+            self.ready.set()
+            while not self.stop.is_set():
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+                except TimeoutError:
+                    continue
+                at = time.monotonic()
+                message = json.loads(raw)
+                if message.get("type") == "alarm.changed" and message.get("event") == "raised":
+                    device = message["alarm"]["device"]
+                    if device and device["key"] not in self.received:
+                        self.received[device["key"]] = at
+
+
+def floor_round_trip(tag: str, samples: int) -> list[float]:
+    """Raw MQTT publish→subscribe round trip (QoS 1) on the same broker, under the same load (ms)."""
+    got: dict[int, float] = {}
+    done = threading.Event()
+
+    def on_message(_c, _u, message) -> None:
+        got[int(message.payload)] = time.monotonic()
+        if len(got) >= samples:
+            done.set()
+
+    sub = mqtt_client(f"bench-floor-sub-{tag}")
+    sub.on_message = on_message
+    sub.subscribe(f"bench/{tag}/floor", qos=1)
+    pub = mqtt_client(f"bench-floor-pub-{tag}")
+    time.sleep(0.5)
+    sent: dict[int, float] = {}
+    for i in range(samples):
+        sent[i] = time.monotonic()
+        pub.publish(f"bench/{tag}/floor", str(i).encode(), qos=1)
+        time.sleep(0.01)
+    done.wait(10)
+    for client in (sub, pub):
+        client.disconnect()
+        client.loop_stop()
+    return [(got[i] - sent[i]) * 1000 for i in sent if i in got]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--alarms", type=int, default=220, help="alarms to time (one device each)")
+    parser.add_argument("--background", type=int, default=2000, help="background readings per second")
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--interval-ms", type=int, default=40, help="time between two alarm publishes")
+    parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
+    args = parser.parse_args()
+    if args.alarms < 1 or args.background < 0:
+        parser.error("--alarms must be at least 1 and --background not negative")
+
+    import psycopg
+
+    tag = uuid.uuid4().hex[:8]
+    dbname = f"shijiao_alarmbench_{tag}"
+    pg = urlsplit(PG_URL)
+    db_url = f"{pg.scheme}://{pg.netloc}/{dbname}"
+    port = free_port()
+    queue = f"bench-alarm-ingest-{tag}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shijiao.settings",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": REDIS_URL,
+        "MQTT_URL": MQTT_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "INGEST_QUEUE": queue,
+        "CHANNEL_LAYER_PREFIX": f"alarmbench{tag}",
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+    }
+    background_devices = max(1, args.background // POINTS_PER_MESSAGE)  # each device: one message a second
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{dbname}"')
+    procs: list[subprocess.Popen] = []
+    stop_background = mp.Event()
+    bg = None
+    client_id = f"bench-alarm-consumer-{tag}"
+    try:
+        say(f"bench: database {dbname}: migrating")
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        bg_keys, alarm_keys, session_key = setup(env, tag, background_devices, args.alarms)
+        say(f"bench: {len(bg_keys)} background devices ({args.background} readings/s), {len(alarm_keys)} alarm devices")
+
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "shijiao.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+             "--lifespan", "off", "--log-level", "warning"], cwd=ROOT, env=env,
+        ))  # fmt: skip
+        # Ingest (and the rules, in its batches) on one worker; escalations and notifications on another,
+        # as one would deploy them: a burst of notifications never delays the next batch.
+        for name, queues, concurrency in [("ingest", queue, args.workers), ("alerts", "celery", 1)]:
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-Q", queues, "-c", str(concurrency),
+                 "--loglevel", "WARNING", "-n", f"alarmbench-{name}-{tag}@%h", "--without-gossip",
+                 "--without-mingle", "--without-heartbeat", "-O", "fair"], cwd=ROOT, env=env,
+            ))  # fmt: skip
+        procs.append(subprocess.Popen(
+            [sys.executable, "manage.py", "ingest_mqtt", "--client-id", client_id, "--group", f"alarmbench{tag}"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        ))  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        cockpit = Cockpit(f"ws://127.0.0.1:{port}/ws/alerts/?end=cockpit", base, session_key)
+        cockpit.thread.start()
+        if not cockpit.ready.wait(20):
+            raise SystemExit("bench: the cockpit WebSocket did not connect")
+        time.sleep(5)  # worker and consumer up and subscribed
+
+        bg = mp.Process(target=background, args=(bg_keys, background_devices, stop_background, tag))
+        bg.start()
+        time.sleep(5)  # the background load settles
+        say("bench: background load running; measuring the MQTT floor")
+        floor = floor_round_trip(tag, 200)
+
+        say(f"bench: publishing {len(alarm_keys)} over-threshold readings, one every {args.interval_ms} ms")
+        pub = mqtt_client(f"bench-alarm-pub-{tag}")
+        sent: dict[str, float] = {}
+        for key in alarm_keys:
+            body = json.dumps({"ts": int(time.time() * 1000), "values": {"wire_temp": 120.0}}).encode()
+            sent[key] = time.monotonic()
+            pub.publish(f"shijiao/{key}/telemetry", body, qos=1)
+            time.sleep(args.interval_ms / 1000)
+        deadline = time.monotonic() + 30
+        while len(cockpit.received) < len(sent) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pub.disconnect()
+        pub.loop_stop()
+        cockpit.stop.set()
+
+        latencies = [(cockpit.received[k] - sent[k]) * 1000 for k in sent if k in cockpit.received]
+        missing = len(sent) - len(latencies)
+        if not latencies:
+            raise SystemExit("bench: no alarm reached the cockpit")
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            stored = conn.execute("SELECT count(*) FROM sensors_reading").fetchone()[0]
+            alarms = conn.execute("SELECT count(*) FROM alerts_alert").fetchone()[0]
+        say(f"bench: {len(latencies)} alarms timed ({missing} missing), {alarms} alarms stored, "
+            f"{stored} readings stored during the run")  # fmt: skip
+        say(f"bench: latency min {min(latencies):.1f} ms, mean {statistics.mean(latencies):.1f} ms, "
+            f"max {max(latencies):.1f} ms; floor p99 {percentile(floor, 99):.2f} ms")  # fmt: skip
+        say(
+            f"alarm latency: p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "
+            f"floor p50 {percentile(floor, 50):.1f} ms"
+        )
+    finally:
+        stop_background.set()
+        if bg is not None:
+            bg.join(10)
+            if bg.is_alive():
+                bg.terminate()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        forget(client_id)
+        clean_redis(tag, queue)
+        if not args.keep_db:
+            drop_database(dbname)
+
+
+def clean_redis(tag: str, queue: str) -> None:
+    """Leave nothing behind in the bench's Redis database: its queues, bindings, channel groups, cache."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = [*client.scan_iter(f"*{tag}*"), *client.scan_iter(":1:*")]
+    if keys:
+        client.delete(*keys)
+    client.delete("celery", queue)  # the bench's own database (13 by default): its default queue is ours
+
+
+def forget(client_id: str) -> None:
+    """End the consumer's persistent MQTT session so the broker keeps nothing for it."""
+    import paho.mqtt.client as mqtt
+
+    where = urlsplit(MQTT_URL)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    try:
+        client.connect(where.hostname or "127.0.0.1", where.port or 1883, clean_start=True)
+        client.disconnect()
+    except OSError:
+        pass
+
+
+def drop_database(dbname: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        for _ in range(30):
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [dbname])
+            try:
+                admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                return
+            except psycopg.errors.ObjectInUse:
+                time.sleep(1)
+        say(f"bench: could not drop {dbname}; drop it by hand")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Refresh a block's figures soon after something happens to it in a lower app.
+
+Lower apps announce with signals (they never import the cockpit); a burst of events
+for one block schedules one refresh, a few seconds later.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, connection, transaction
+from django.db.models.signals import post_save
+
+from apartments.models import Room
+from cockpit.sources import _optional
+from sensors.models import Device
+
+DEBOUNCE_SECONDS = 5
+EAGER_DEBOUNCE_SECONDS = 1
+
+
+def schedule_block_refresh(apartment_id: int | None) -> None:
+    """Refresh ``apartment_id``'s figures after the current transaction commits (at most once per few seconds)."""
+    if apartment_id is None:
+        return
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    # The first event of a burst schedules one refresh a little later that sees the whole burst; the rest of
+    # the burst is dropped here. With a worker the refresh is a Celery task; in-process (embedded defaults)
+    # it runs on a timer thread, beside the alarm's own push to the screens rather than ahead of it.
+    delay = EAGER_DEBOUNCE_SECONDS if eager else DEBOUNCE_SECONDS
+    if not cache.add(f"cockpit:refresh:{apartment_id}", 1, timeout=delay):
+        return
+
+    def queue() -> None:
+        from cockpit.tasks import refresh_figures_task
+
+        if eager:
+            timer = threading.Timer(delay, _refresh_in_thread, args=(apartment_id,))
+            timer.daemon = True
+            timer.start()
+            return
+        refresh_figures_task.apply_async(kwargs={"apartment_ids": [apartment_id]}, countdown=delay)
+
+    transaction.on_commit(queue)
+
+
+def _refresh_in_thread(apartment_id: int) -> None:
+    from cockpit.tasks import refresh_figures_task
+
+    try:
+        refresh_figures_task.apply(kwargs={"apartment_ids": [apartment_id]})
+    finally:
+        close_old_connections()
+        connection.close()
+
+
+def on_device_status_changed(sender, *, device_id: int, online: bool, at, **kwargs) -> None:
+    schedule_block_refresh(Device.objects.filter(pk=device_id).values_list("apartment_id", flat=True).first())
+
+
+def on_hazard_changed(sender, *, hazard_id: int, **kwargs) -> None:
+    schedule_block_refresh(sender.objects.filter(pk=hazard_id).values_list("apartment_id", flat=True).first())
+
+
+def on_row_saved(sender, instance, **kwargs) -> None:
+    """An alarm, feedback thread, tenancy or registration was saved: refresh the block it belongs to."""
+    apartment_id = getattr(instance, "apartment_id", None)
+    if apartment_id is None:
+        tenancy = getattr(instance, "tenancy", None) if hasattr(instance, "tenancy_id") else instance
+        room_id = getattr(tenancy, "room_id", None)
+        if room_id is not None:
+            apartment_id = Room.objects.filter(pk=room_id).values_list("apartment_id", flat=True).first()
+    schedule_block_refresh(apartment_id)
+
+
+# Rows of other apps whose saving changes a block's figures (models that have not landed are skipped).
+WATCHED = [
+    ("alerts", "Alert"),
+    ("services", "Feedback"),
+    ("residents", "Tenancy"),
+    ("residents", "ResidenceRegistration"),
+    ("residents", "ResidencePermit"),
+]
+
+
+def connect() -> None:
+    from sensors.signals import device_status_changed
+
+    device_status_changed.connect(on_device_status_changed, dispatch_uid="cockpit.device_status")
+    hazard_signals = _optional("apartments.signals")
+    if hazard_signals is not None and hasattr(hazard_signals, "hazard_changed"):
+        hazard_signals.hazard_changed.connect(on_hazard_changed, dispatch_uid="cockpit.hazard_changed")
+    for label, name in WATCHED:
+        try:
+            model = apps.get_model(label, name)
+        except LookupError:
+            continue
+        post_save.connect(on_row_saved, sender=model, dispatch_uid=f"cockpit.saved.{label}.{name}")

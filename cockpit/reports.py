@@ -1,0 +1,282 @@
+"""The weekly report (周报) of a block or of the viewer's area, as PDF (reportlab) and spreadsheet (openpyxl).
+
+Both are drawn from the same ``weekly_data`` dictionary, itself read from the
+precomputed figures, so the two files always agree with each other and with the screen.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import User
+from apartments.models import Apartment
+from cockpit.models import BlockFigures, BlockState
+from cockpit.overview import area_name, block_row, blocks_for, day_sums
+from cockpit.risk import kind_label
+
+FONT = "STSong-Light"
+
+
+def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[str, Any]:
+    """The seven days ending on ``end``: totals, a row per day, alarms by kind, and what to act on."""
+    start = end - timedelta(days=6)
+    if apartment is not None:
+        scope = [apartment.pk]
+        title = f"{apartment.name}（{apartment.code}）安全治理周报"
+    else:
+        scope = list(blocks_for(user).values_list("pk", flat=True))
+        title = f"{area_name(user)}流动人口公寓安全治理周报"
+    sums = day_sums(scope, start, end)
+    days = [start + timedelta(days=i) for i in range(7)]
+    kinds = sorted({f[len("alarms:") :] for (_d, f) in sums if f.startswith("alarms:")})
+
+    def total(day: date, prefix: str) -> int:
+        return int(sum(v for (d, f), v in sums.items() if d == day and f.startswith(prefix)))
+
+    daily = [
+        {
+            "day": d.isoformat(),
+            "alarms": total(d, "alarms:"),
+            "check_ins": int(sums.get((d, "check_ins"), 0)),
+            "check_outs": int(sums.get((d, "check_outs"), 0)),
+            "registrations": int(sums.get((d, "registrations"), 0)),
+            "door": total(d, "door:"),
+        }
+        for d in days
+    ]
+    alarms_by_kind = [
+        {"kind": k, "label": kind_label(k), "count": int(sum(sums.get((d, f"alarms:{k}"), 0) for d in days))}
+        for k in kinds
+    ]
+    figs = list(BlockFigures.objects.filter(apartment_id__in=scope).select_related("apartment"))
+
+    def add(attr: str) -> int | None:
+        values = [getattr(f, attr) for f in figs if getattr(f, attr) is not None]
+        return sum(values) if values else None
+
+    residents = add("residents") or 0
+    registered = add("registered")
+    devices = add("devices") or 0
+    summary = [
+        ("公寓数", len(figs)),
+        ("在住人数", residents),
+        ("已登记", _show(registered)),
+        ("未登记", _show(None if registered is None else max(residents - registered, 0))),
+        ("逾期未登记", _show(add("registration_overdue"))),
+        ("已发居住证", _show(add("permits"))),
+        ("设备在线", f"{add('devices_online') or 0} / {devices}"),
+        ("本周报警", sum(r["alarms"] for r in daily)),
+        ("未处置报警", _show(add("alarms_open"))),
+        ("未整改隐患", _show(add("hazards_open"))),
+        ("逾期隐患", _show(add("hazards_overdue"))),
+        ("待回复诉求", _show(add("feedback_open"))),
+        ("本周入住 / 退房", f"{sum(r['check_ins'] for r in daily)} / {sum(r['check_outs'] for r in daily)}"),
+    ]
+    ranked = sorted(figs, key=lambda f: (-f.risk_score, f.apartment.code))
+    to_act = [block_row(f) for f in ranked if f.risk_score > 0][:10]
+    state_counts = {str(s.label): sum(1 for f in figs if f.state == s.value) for s in BlockState}
+    return {
+        "title": title,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "summary": summary,
+        "daily": daily,
+        "alarms_by_kind": alarms_by_kind,
+        "to_act": to_act,
+        "states": state_counts,
+        "single_block": apartment is not None,
+    }
+
+
+def _show(value: int | None) -> int | str:
+    return "待接入" if value is None else value
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+
+def render_pdf(data: dict[str, Any]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    title = ParagraphStyle("t", fontName=FONT, fontSize=18, leading=24, spaceAfter=4)
+    h2 = ParagraphStyle("h", fontName=FONT, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
+    body = ParagraphStyle("b", fontName=FONT, fontSize=9.5, leading=13)
+    grid = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), FONT, 9),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8899aa")),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]
+    )
+    story: list = [
+        Paragraph(data["title"], title),
+        Paragraph(f"统计周期：{data['start']} 至 {data['end']}　生成时间：{data['generated_at']}", body),
+        Spacer(1, 4 * mm),
+        Paragraph("一、总体情况", h2),
+    ]
+    pairs = data["summary"]
+    rows = [[pairs[i][0], str(pairs[i][1]), *(list(map(str, pairs[i + 1])) if i + 1 < len(pairs) else ["", ""])]
+            for i in range(0, len(pairs), 2)]  # fmt: skip
+    summary_table = Table(rows, colWidths=[38 * mm, 42 * mm, 38 * mm, 42 * mm])
+    summary_table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9.5), *grid.getCommands()[1:2]]))
+    story += [summary_table, Paragraph("二、每日走势", h2), _daily_chart(data), Spacer(1, 2 * mm)]
+    daily_rows = [["日期", "报警", "入住", "退房", "居住登记", "门禁通行"]] + [
+        [r["day"], r["alarms"], r["check_ins"], r["check_outs"], r["registrations"], r["door"]] for r in data["daily"]
+    ]
+    daily_table = Table(daily_rows, colWidths=[30 * mm] + [26 * mm] * 5)
+    daily_table.setStyle(grid)
+    story += [daily_table, Paragraph("三、报警分类", h2)]
+    if data["alarms_by_kind"]:
+        story.append(_kind_chart(data))
+    else:
+        story.append(Paragraph("本周无报警记录。", body))
+    story.append(Paragraph("四、需重点关注" if data["single_block"] else "四、本周需重点处置的公寓（风险前十）", h2))
+    if data["to_act"]:
+        act_rows = [["公寓", "状态", "风险分", "原因"]] + [
+            [
+                Paragraph(r["name"], body),
+                r["state_label"],
+                r["risk_score"],
+                Paragraph("；".join(r["risk_reasons"]) or "—", body),
+            ]
+            for r in data["to_act"]
+        ]
+        act = Table(act_rows, colWidths=[40 * mm, 18 * mm, 16 * mm, 86 * mm])
+        act.setStyle(grid)
+        story.append(act)
+    else:
+        story.append(Paragraph("无需重点处置的公寓。", body))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm
+    )
+    doc.title = data["title"]
+    doc.build(story)
+    return out.getvalue()
+
+
+def _daily_chart(data: dict[str, Any]):
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+
+    drawing = Drawing(460, 170)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 30, 300, 120
+    chart.data = [
+        [r["alarms"] for r in data["daily"]],
+        [r["check_ins"] for r in data["daily"]],
+        [r["check_outs"] for r in data["daily"]],
+        [r["registrations"] for r in data["daily"]],
+    ]
+    chart.categoryAxis.categoryNames = [r["day"][5:] for r in data["daily"]]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.valueMin = 0
+    palette = [colors.HexColor(c) for c in ("#e5484d", "#3e9bff", "#f5a524", "#30c48d")]
+    for i, color in enumerate(palette):
+        chart.bars[i].fillColor = color
+        chart.bars[i].strokeColor = None
+    legend = Legend()
+    legend.x, legend.y = 360, 130
+    legend.fontName = FONT
+    legend.fontSize = 8
+    legend.colorNamePairs = list(zip(palette, ["报警", "入住", "退房", "居住登记"], strict=True))
+    drawing.add(chart)
+    drawing.add(legend)
+    return drawing
+
+
+def _kind_chart(data: dict[str, Any]):
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+
+    kinds = data["alarms_by_kind"]
+    drawing = Drawing(460, 30 + 22 * len(kinds))
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 90, 10, 330, 20 * len(kinds)
+    chart.data = [[k["count"] for k in kinds]]
+    chart.categoryAxis.categoryNames = [k["label"] for k in kinds]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor("#e5484d")
+    drawing.add(chart)
+    return drawing
+
+
+# --- spreadsheet ---------------------------------------------------------------------------------
+
+
+def render_xlsx(data: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "总体情况"
+    ws.append([data["title"]])
+    ws["A1"].font = Font(size=14, bold=True)
+    ws.append([f"统计周期：{data['start']} 至 {data['end']}", f"生成时间：{data['generated_at']}"])
+    ws.append([])
+    ws.append(["指标", "数值"])
+    for label, value in data["summary"]:
+        ws.append([label, value])
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 16
+
+    days = wb.create_sheet("每日走势")
+    days.append(["日期", "报警", "入住", "退房", "居住登记", "门禁通行"])
+    for r in data["daily"]:
+        days.append([r["day"], r["alarms"], r["check_ins"], r["check_outs"], r["registrations"], r["door"]])
+    chart = BarChart()
+    chart.title = "每日报警、入住、退房与登记"
+    chart.y_axis.title = "次数"
+    chart.add_data(
+        Reference(days, min_col=2, max_col=5, min_row=1, max_row=len(data["daily"]) + 1), titles_from_data=True
+    )
+    chart.set_categories(Reference(days, min_col=1, min_row=2, max_row=len(data["daily"]) + 1))
+    chart.width, chart.height = 20, 9
+    days.add_chart(chart, "H2")
+    days.column_dimensions["A"].width = 12
+
+    kinds = wb.create_sheet("报警分类")
+    kinds.append(["报警类型", "次数"])
+    for k in data["alarms_by_kind"]:
+        kinds.append([k["label"], k["count"]])
+    if data["alarms_by_kind"]:
+        kc = BarChart()
+        kc.type = "bar"
+        kc.title = "本周报警分类"
+        kc.add_data(
+            Reference(kinds, min_col=2, min_row=1, max_row=len(data["alarms_by_kind"]) + 1), titles_from_data=True
+        )
+        kc.set_categories(Reference(kinds, min_col=1, min_row=2, max_row=len(data["alarms_by_kind"]) + 1))
+        kinds.add_chart(kc, "D2")
+
+    act = wb.create_sheet("重点处置")
+    act.append(["编号", "公寓", "状态", "风险分", "原因"])
+    for r in data["to_act"]:
+        act.append([r["code"], r["name"], r["state_label"], r["risk_score"], "；".join(r["risk_reasons"])])
+    act.column_dimensions["B"].width = 24
+    act.column_dimensions["E"].width = 70
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

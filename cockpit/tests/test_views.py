@@ -1,0 +1,121 @@
+"""Who may open the cockpit, what its pages and API answer, and the weekly reports."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts.models import Role
+from cockpit.aggregates import refresh_figures
+from cockpit.tests.factories import populate
+
+
+@pytest.fixture
+def figures(district):
+    today = timezone.localdate()
+    populate(district.mine, residents=3, devices=2, online=2, check_in=today - timedelta(days=1))
+    populate(district.other, residents=2, devices=2, online=0, check_in=today - timedelta(days=3))
+    refresh_figures(days=7)
+    return district
+
+
+def test_the_street_admin_opens_the_big_screen_with_its_figures_embedded(client, figures):
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    response = client.get("/cockpit/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "流动人口公寓数字驾驶舱" in html
+    assert 'id="overview-data"' in html
+    assert f'data-block="{figures.mine.pk}"' in html and f'data-block="{figures.other.pk}"' in html
+    assert "/static/vendor/echarts/echarts.common.min.js" in html
+    assert "cdn" not in html.lower()
+
+
+def test_a_fire_station_operator_sees_only_the_blocks_of_its_area(client, figures):
+    client.force_login(figures.users[Role.STATION_OPERATOR])
+    html = client.get("/cockpit/").content.decode()
+    assert f'data-block="{figures.mine.pk}"' in html
+    assert f'data-block="{figures.other.pk}"' not in html
+    assert client.get(f"/cockpit/blocks/{figures.other.pk}/").status_code == 404
+    assert client.get(f"/api/v1/cockpit/blocks/{figures.other.pk}").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.GRID_WORKER, Role.PROPERTY_MANAGER, Role.INSPECTOR, Role.RESIDENT])
+def test_other_roles_are_refused_in_plain_chinese(client, figures, role):
+    client.force_login(figures.users[role])
+    response = client.get("/cockpit/")
+    assert response.status_code == 403
+    assert "无权访问数字驾驶舱" in response.content.decode()
+    api = client.get("/api/v1/cockpit/overview")
+    assert api.status_code == 403
+    assert api.json()["message"] == "您的角色无权执行此操作"
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client, figures):
+    response = client.get("/cockpit/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_overview_api_answers_figures_and_says_which_sources_wait(client, figures):
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    body = client.get("/api/v1/cockpit/overview").json()
+    assert body["headline"]["residents"] == 5
+    assert body["headline"]["devices"] == 4
+    assert {p["title"] for p in body["key_work"]} == {"人员信息", "案件防范", "消防安全", "疫情防控", "垃圾分类"}
+    assert set(body["sources"]) >= {"alarms", "hazards", "registration", "feedback"}
+    assert body["top_risks"][0]["name"] == "华丰工业园9号公寓"
+
+
+def test_the_drill_down_shows_floors_rooms_and_devices_of_a_block(client, figures):
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    body = client.get(f"/api/v1/cockpit/blocks/{figures.mine.pk}").json()
+    assert body["apartment"]["name"] == "新华工业园6号公寓"
+    assert body["figures"]["residents"] == 3
+    rooms = [r for f in body["floors"] for r in f["rooms"]]
+    assert sum(r["occupants"] for r in rooms) == 3
+    devices = [d for f in body["floors"] for d in f["devices"]] + body["building_devices"]
+    assert len(devices) == 2 and all(d["online"] for d in devices)
+    page = client.get(f"/cockpit/blocks/{figures.mine.pk}/?embed=1")
+    assert page.status_code == 200
+    assert "一键指挥" in page.content.decode()
+
+
+def test_an_unknown_block_answers_a_clear_404(client, figures):
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    response = client.get("/api/v1/cockpit/blocks/999999")
+    assert response.status_code == 404
+    assert response.json()["message"] == "没有这个公寓，或不在您的辖区内"
+
+
+def test_the_weekly_report_comes_as_a_pdf(client, figures):
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    response = client.get("/cockpit/reports/weekly.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert b"STSong-Light" in response.content
+
+
+def test_the_weekly_report_of_a_block_comes_as_a_spreadsheet_with_a_chart(client, figures):
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    response = client.get(f"/cockpit/reports/weekly.xlsx?block={figures.mine.pk}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["总体情况", "每日走势", "报警分类", "重点处置"]
+    assert "新华工业园6号公寓" in book["总体情况"]["A1"].value
+    summary = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=5, values_only=True)}
+    assert summary["在住人数"] == 3
+    days = list(book["每日走势"].iter_rows(min_row=2, values_only=True))
+    assert len(days) == 7 and sum(row[2] for row in days) == 3
+    assert len(book["每日走势"]._charts) == 1
+
+
+def test_a_station_operator_cannot_download_another_areas_report(client, figures):
+    client.force_login(figures.users[Role.STATION_OPERATOR])
+    assert client.get(f"/cockpit/reports/weekly.pdf?block={figures.other.pk}").status_code == 404
+    assert client.get("/cockpit/reports/weekly.pdf?block=abc").status_code == 404

@@ -1,0 +1,276 @@
+"""Fixtures shared by every app's tests: a small district with one user of each role."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from accounts.factories import UserFactory
+from accounts.models import Department, Role, User
+from apartments.factories import (
+    ApartmentFactory,
+    GridFactory,
+    MicroFireStationFactory,
+    PropertyCompanyFactory,
+    RoomFactory,
+)
+from apartments.models import Apartment
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name: str, ok: bool) -> None:
+    """Skip when a local server is missing, except under CI=true where that is a failure."""
+    if ok:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {name} is not reachable: integration tests must run, not skip.")
+    pytest.skip(f"{name} is not reachable")
+
+
+@dataclass
+class District:
+    """Two blocks in two grids, with different companies and stations, and a user of each role.
+
+    ``mine`` is the block every scoped user answers for; ``other`` is nobody's but the street's.
+    """
+
+    mine: Apartment
+    other: Apartment
+    users: dict[str, User]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str = Role.RESIDENT, **kwargs) -> User:
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def district(db) -> District:
+    users = {
+        Role.STREET_ADMIN: UserFactory(role=Role.STREET_ADMIN, username="street"),
+        Role.STATION_OPERATOR: UserFactory(role=Role.STATION_OPERATOR, username="station"),
+        Role.GRID_WORKER: UserFactory(role=Role.GRID_WORKER, username="grid"),
+        Role.INSPECTOR: UserFactory(role=Role.INSPECTOR, username="inspector", department=Department.FIRE),
+        Role.PROPERTY_MANAGER: UserFactory(role=Role.PROPERTY_MANAGER, username="manager"),
+        Role.ENTERPRISE: UserFactory(role=Role.ENTERPRISE, username="enterprise"),
+        Role.FIRE_SAFETY_PERSON: UserFactory(role=Role.FIRE_SAFETY_PERSON, username="firesafety"),
+        Role.RESIDENT: UserFactory(role=Role.RESIDENT, username="resident"),
+    }
+    grid = GridFactory()
+    grid.workers.add(users[Role.GRID_WORKER])
+    company = PropertyCompanyFactory()
+    company.managers.add(users[Role.PROPERTY_MANAGER])
+    station = MicroFireStationFactory()
+    station.operators.add(users[Role.STATION_OPERATOR])
+    mine = ApartmentFactory(
+        grid=grid,
+        property_company=company,
+        micro_fire_station=station,
+        fire_safety_person=users[Role.FIRE_SAFETY_PERSON],
+        name="新华工业园6号公寓",
+    )
+    other = ApartmentFactory(name="华丰工业园9号公寓")
+    RoomFactory(apartment=mine, number="101")
+    RoomFactory(apartment=other, number="101")
+    return District(mine=mine, other=other, users=users)
+
+
+# --- a real ASGI server and a real browser -------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class AsgiServer:
+    url: str
+    channel_prefix: str
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """uvicorn serving the whole ASGI app (HTTP + WebSockets) on the test database.
+
+    The server and this test process share the Redis channel layer (under a prefix of
+    their own), so what the test pushes reaches the browser. Needs PostgreSQL and Redis.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    import uuid
+    from pathlib import Path
+
+    import redis
+    from channels.layers import channel_layers
+    from django.db import connection
+
+    db = connection.settings_dict
+    require_service("PostgreSQL", db["ENGINE"].endswith("postgresql"))
+    try:
+        redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2).ping()
+        redis_ok = True
+    except redis.RedisError:
+        redis_ok = False
+    require_service("Redis", redis_ok)
+
+    prefix = f"test{uuid.uuid4().hex[:8]}"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [settings.TEST_REDIS_URL], "prefix": prefix},
+        }
+    }
+    channel_layers.backends.clear()
+    port = _free_port()
+    root = Path(__file__).resolve().parent
+    user = db["USER"] or "postgres"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shijiao.settings_test",
+        "SHIJIAO_TEST_SERVER": "1",
+        "DATABASE_URL": f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.TEST_REDIS_URL,
+        "CHANNEL_LAYER_PREFIX": prefix,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "DEBUG": "true",
+        "VAR_DIR": str(root / "var" / "test"),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "shijiao.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+        ],
+        cwd=root,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail("the ASGI server exited at start")
+                time.sleep(0.1)
+        else:
+            pytest.fail("the ASGI server did not answer within 15 s")
+        yield AsgiServer(url=url, channel_prefix=prefix)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        channel_layers.backends.clear()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium driven by Playwright (no browser download).
+
+    Module-scoped: Playwright's sync API keeps an event loop running in this thread, which
+    async_to_sync (WebsocketCommunicator tests) refuses to share, so it ends with the module.
+    """
+    require_service("Chromium (apt-get install chromium)", os.path.exists(CHROMIUM))
+    # Playwright's sync API runs an event loop in this thread; the ORM calls tests make are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium):
+    """A phone-sized page (390×844) in Chinese."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screen_page(chromium):
+    """A 1920×1080 page, the size of the cockpit's big screen."""
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page, base_url: str, username: str, password: str = "pw-123456") -> None:
+    """Log in through the admin login form, as a person would."""
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def screenshot_dir() -> "Path":  # noqa: UP037
+    """Where browser tests save what they saw: var/test/screenshots, or docs/screenshots with
+    UPDATE_SCREENSHOTS=1 (to refresh the committed pictures on purpose)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    target = (
+        root / "docs" / "screenshots"
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+        else root / "var" / "test" / "screenshots"
+    )
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true in ``page``.
+
+    Playwright's wait_for_function evaluates its string inside the page, which our Content-Security-Policy
+    (no 'unsafe-eval') refuses; page.evaluate goes through the debugger protocol and is allowed.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

@@ -1,0 +1,416 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import audit_pii_read
+from accounts.models import Department, Role
+from apartments.scoping import ALL, VIEW, ScopedAdmin, apartments_for
+from residents import faces, gaps, permits, registration, tenancies
+from residents.idcard import id_number_problem
+from residents.models import (
+    AccessCredential,
+    AccessEvent,
+    FaceConsent,
+    FaceEnrolment,
+    ResidencePermit,
+    ResidenceRegistration,
+    Resident,
+    SuspiciousMovement,
+    Tenancy,
+)
+from shijiao.api import DomainError
+from shijiao.pii import blind_index
+
+RESIDENT_STAFF = {
+    Role.STREET_ADMIN: ALL,
+    Role.PROPERTY_MANAGER: ALL,
+    Role.GRID_WORKER: VIEW,
+    Role.INSPECTOR: VIEW,
+}
+READ_ONLY = {Role.STREET_ADMIN: VIEW, Role.PROPERTY_MANAGER: VIEW, Role.GRID_WORKER: VIEW, Role.INSPECTOR: VIEW}
+REVIEW = {Role.STREET_ADMIN: ALL, Role.PROPERTY_MANAGER: {"view", "change"}, Role.INSPECTOR: {"view", "change"}}
+PII_FIELDS = ("id_number", "phone", "emergency_contact_phone")
+
+
+def sees_full_pii(user) -> bool:
+    """Roles that need clear ID numbers and phones: the street, property managers, the police."""
+    if user.is_superuser or user.role in (Role.STREET_ADMIN, Role.PROPERTY_MANAGER):
+        return True
+    return user.role == Role.INSPECTOR and user.department == Department.POLICE
+
+
+def _run(request, modeladmin, rows, fn, done: str) -> None:
+    ok = 0
+    for row in rows:
+        try:
+            fn(row)
+            ok += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{row}: {exc.detail}", messages.WARNING)
+    if ok:
+        modeladmin.message_user(request, done.format(n=ok), messages.SUCCESS)
+
+
+class ResidentForm(forms.ModelForm):
+    class Meta:
+        model = Resident
+        fields = (
+            "name",
+            "id_number",
+            "phone",
+            "gender",
+            "birth_date",
+            "hometown",
+            "employer",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+        )
+
+    def clean_id_number(self) -> str:
+        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        problem = id_number_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        clash = Resident.objects.filter(id_number_hash=blind_index(value)).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("该身份证号已登记为新市民")
+        return value
+
+
+class TenancyInline(admin.TabularInline):
+    model = Tenancy
+    extra = 0
+    fields = ("room", "bed", "check_in", "check_out")
+    readonly_fields = ("room", "bed", "check_in", "check_out")
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # check-in goes through the tenancy page, where capacity is enforced
+
+
+@admin.register(Resident)
+class ResidentAdmin(ScopedAdmin):
+    """Lists show masked values only; the clear values appear on the change page for roles that need them,
+    and every such view is written to the audit log."""
+
+    apartment_path = "tenancies__room__apartment"
+    role_actions = RESIDENT_STAFF
+    form = ResidentForm
+    change_list_template = "residents/resident_changelist.html"
+    list_display = ("name_masked", "id_number_masked", "phone_masked", "gender", "hometown", "employer", "created_at")
+    list_filter = ("gender", "hometown")
+    search_fields = ("name",)
+    raw_id_fields = ("employer",)
+    inlines = [TenancyInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("employer").distinct()
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "id_number", "phone", "gender", "birth_date", "hometown", "employer"]
+        fields += ["emergency_contact_name", "emergency_contact_phone"]
+        if obj is not None and not sees_full_pii(request.user):
+            return [
+                {"id_number": "id_number_masked", "phone": "phone_masked"}.get(f, f)
+                for f in fields
+                if f != "emergency_contact_phone"
+            ]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not sees_full_pii(request.user):
+            return ("id_number_masked", "phone_masked")
+        return ()
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and sees_full_pii(request.user) and getattr(response, "status_code", 0) == 200:
+            resident = self.get_object(request, object_id)
+            if resident is not None:
+                audit_pii_read(
+                    actor=request.user, target=resident, fields=PII_FIELDS, reason="后台查看", request=request
+                )
+        return response
+
+    def get_search_results(self, request, queryset, search_term):
+        """Searching a whole ID number or phone finds the person through the keyed hash."""
+        term = search_term.strip()
+        if len(term) in (11, 18) and term[:-1].isdigit():
+            digest = blind_index(term)
+            return queryset.filter(id_number_hash=digest) | queryset.filter(phone_hash=digest), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("姓名"), ordering="name")
+    def name_masked(self, obj: Resident) -> str:
+        return obj.name_masked
+
+    @admin.display(description=_("身份证号"))
+    def id_number_masked(self, obj: Resident) -> str:
+        return obj.id_number_masked
+
+    @admin.display(description=_("手机号"))
+    def phone_masked(self, obj: Resident) -> str:
+        return obj.phone_masked
+
+    # --- the daily gap lists (人来不登记、人走不注销) ---
+
+    def get_urls(self):
+        return [path("gaps/", self.admin_site.admin_view(self.gaps_view), name="residents_gaps"), *super().get_urls()]
+
+    def gaps_view(self, request: HttpRequest):
+        if not (request.user.is_superuser or request.user.role in (*RESIDENT_STAFF, Role.GRID_WORKER)):
+            return HttpResponseRedirect(reverse("admin:index"))
+        blocks = apartments_for(request.user)
+        if request.method == "POST" and request.POST.get("check_out"):
+            if not request.user.has_role(Role.STREET_ADMIN, Role.PROPERTY_MANAGER):
+                self.message_user(request, "只有物业或街道可以办理退房", messages.ERROR)
+            else:
+                tenancy = Tenancy.objects.filter(pk=request.POST["check_out"], room__apartment__in=blocks).first()
+                if tenancy is not None:
+                    try:
+                        tenancies.resident_check_out(tenancy=tenancy, check_out=timezone.localdate(), by=request.user)
+                        self.message_user(request, f"{tenancy} 已退房, 居住登记转入注销", messages.SUCCESS)
+                    except DomainError as exc:
+                        self.message_user(request, str(exc.detail), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        today = timezone.localdate()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "今日核查清单",
+            "today": today,
+            "regulars": gaps.unregistered_regulars(blocks, today=today),
+            "silent": list(gaps.silent_residents(blocks, today=today)[:500]),
+            "tailgating": list(gaps.tailgating_incidents(blocks, today=today)),
+            "overdue": list(
+                registration.overdue_registrations(Tenancy.objects.filter(room__apartment__in=blocks), today=today)[
+                    :500
+                ]
+            ),
+            "not_deregistered": list(
+                registration.overdue_deregistrations(
+                    ResidenceRegistration.objects.filter(tenancy__room__apartment__in=blocks), today=today
+                )
+            ),
+            "can_check_out": request.user.has_role(Role.STREET_ADMIN, Role.PROPERTY_MANAGER),
+            "silent_days": settings.GAP_SILENT_DAYS,
+        }
+        return TemplateResponse(request, "residents/gaps.html", context)
+
+
+class TenancyForm(forms.ModelForm):
+    class Meta:
+        model = Tenancy
+        fields = ("resident", "room", "bed", "check_in", "check_out")
+
+    def clean(self):
+        data = super().clean()
+        room = data.get("room")
+        if self.instance.pk is None and room is not None:
+            occupied = Tenancy.objects.active().filter(room=room).count()
+            if occupied >= room.capacity:
+                raise forms.ValidationError(f"{room} 已住满 ({room.capacity} 人)")
+            resident = data.get("resident")
+            if resident is not None and Tenancy.objects.active().filter(resident=resident).exists():
+                raise forms.ValidationError("该新市民已有在住记录, 请先退房或办理换房")
+        return data
+
+
+@admin.register(Tenancy)
+class TenancyAdmin(ScopedAdmin):
+    apartment_path = "room__apartment"
+    role_actions = RESIDENT_STAFF
+    form = TenancyForm
+    list_display = ("resident", "room", "bed", "check_in", "check_out", "registration_status")
+    list_filter = ("check_out", "room__apartment__grid__community")
+    search_fields = ("room__number", "room__apartment__name")
+    raw_id_fields = ("resident", "room")
+    list_select_related = ("resident", "room__apartment", "registration")
+    date_hierarchy = "check_in"
+    actions = ["check_out_today"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("resident", "room", "check_in", "check_out") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = tenancies.resident_check_in(resident=obj.resident, room=obj.room, bed=obj.bed, check_in=obj.check_in)
+        obj.pk, obj.bed = created.pk, created.bed
+
+    @admin.display(description=_("居住登记"))
+    def registration_status(self, obj: Tenancy) -> str:
+        try:
+            return obj.registration.get_status_display()
+        except ResidenceRegistration.DoesNotExist:
+            return "未登记"
+
+    @admin.action(description=_("一键退房 (今天)"))
+    def check_out_today(self, request, queryset):
+        _run(
+            request,
+            self,
+            queryset.filter(check_out__isnull=True),
+            lambda t: tenancies.resident_check_out(tenancy=t, check_out=timezone.localdate(), by=request.user),
+            "已为 {n} 人办理退房",
+        )
+
+
+@admin.register(ResidenceRegistration)
+class ResidenceRegistrationAdmin(ScopedAdmin):
+    apartment_path = "tenancy__room__apartment"
+    role_actions = REVIEW | {Role.GRID_WORKER: VIEW}
+    list_display = ("resident", "tenancy", "status", "purpose", "submitted_at", "deregistration_due", "return_reason")
+    list_filter = ("status", "purpose")
+    list_select_related = ("resident", "tenancy__room__apartment")
+    readonly_fields = [f.name for f in ResidenceRegistration._meta.fields]
+    actions = ["confirm", "confirm_deregistration"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("确认登记"))
+    def confirm(self, request, queryset):
+        _run(
+            request,
+            self,
+            queryset,
+            lambda r: registration.registration_confirm(registration=r, by=request.user),
+            "已确认 {n} 条登记",
+        )
+
+    @admin.action(description=_("确认注销"))
+    def confirm_deregistration(self, request, queryset):
+        _run(
+            request,
+            self,
+            queryset,
+            lambda r: registration.deregistration_confirm(registration=r, by=request.user),
+            "已确认 {n} 条注销",
+        )
+
+
+@admin.register(ResidencePermit)
+class ResidencePermitAdmin(ScopedAdmin):
+    apartment_path = "resident__tenancies__room__apartment"
+    role_actions = {Role.STREET_ADMIN: ALL, Role.INSPECTOR: {"view", "change"}, Role.PROPERTY_MANAGER: VIEW}
+    list_display = ("resident", "number", "basis", "status", "applied_at", "valid_from", "valid_until")
+    list_filter = ("status", "basis")
+    readonly_fields = [f.name for f in ResidencePermit._meta.fields]
+    actions = ["issue"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("审核通过并签发"))
+    def issue(self, request, queryset):
+        _run(request, self, queryset, lambda p: permits.permit_issue(permit=p, by=request.user), "已签发 {n} 张居住证")
+
+
+@admin.register(FaceConsent)
+class FaceConsentAdmin(ScopedAdmin):
+    apartment_path = "resident__tenancies__room__apartment"
+    role_actions = {Role.STREET_ADMIN: {"view", "change"}, Role.PROPERTY_MANAGER: {"view", "change"}}
+    list_display = ("resident", "purpose_version", "channel", "granted_at", "withdrawn_at")
+    list_filter = ("channel", "purpose_version")
+    readonly_fields = [f.name for f in FaceConsent._meta.fields]
+    actions = ["withdraw"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("撤回同意并立即删除人脸数据 (本人书面要求时)"))
+    def withdraw(self, request, queryset):
+        _run(
+            request,
+            self,
+            queryset.filter(withdrawn_at__isnull=True),
+            lambda c: faces.consent_withdraw(resident=c.resident, by=request.user, request=request),
+            "已撤回 {n} 份同意并删除人脸数据",
+        )
+
+
+@admin.register(FaceEnrolment)
+class FaceEnrolmentAdmin(ScopedAdmin):
+    """Shows that a face is enrolled, never the encoding or a photo."""
+
+    apartment_path = "resident__tenancies__room__apartment"
+    role_actions = {Role.STREET_ADMIN: VIEW, Role.PROPERTY_MANAGER: VIEW}
+    list_display = ("resident", "consent", "created_at")
+    fields = ("resident", "consent", "created_at", "created_by")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(AccessCredential)
+class AccessCredentialAdmin(ScopedAdmin):
+    apartment_path = "resident__tenancies__room__apartment"
+    role_actions = {Role.STREET_ADMIN: VIEW, Role.PROPERTY_MANAGER: VIEW}
+    list_display = ("resident", "kind", "label", "issued_at", "revoked_at")
+    list_filter = ("kind",)
+    fields = ("resident", "kind", "label", "issued_at", "revoked_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(ScopedAdmin):
+    role_actions = READ_ONLY
+    list_display = ("at", "apartment", "device", "resident", "method", "decision", "reason", "let_in_at")
+    list_filter = ("decision", "method")
+    list_select_related = ("apartment", "device", "resident")
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "apartment",
+        "device",
+        "resident",
+        "method",
+        "decision",
+        "reason",
+        "floors",
+        "let_in_at",
+        "let_in_by",
+    )
+    readonly_fields = fields
+    actions = ["let_in"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_role(Role.STREET_ADMIN, Role.PROPERTY_MANAGER):
+            actions.pop("let_in", None)
+        return actions
+
+    @admin.action(description=_("远程开门 (访客)"))
+    def let_in(self, request, queryset):
+        from residents.doors import access_let_in
+
+        _run(request, self, queryset, lambda e: access_let_in(event=e, by=request.user), "已为 {n} 位访客远程开门")
+
+
+@admin.register(SuspiciousMovement)
+class SuspiciousMovementAdmin(ScopedAdmin):
+    role_actions = READ_ONLY
+    list_display = ("at", "apartment", "kind", "device", "detail")
+    list_filter = ("kind",)
+    date_hierarchy = "at"
+    readonly_fields = ("at", "apartment", "kind", "device", "resident", "detail")
+    fields = readonly_fields

@@ -1,0 +1,397 @@
+"""The decision at the door and the elevator: who is this, do they live here, are they registered.
+
+Face, card, QR code and PIN all end in ``access_decide`` (face is never the only way in, SPC 2021/15
+Art. 10). Every decision and its reason is an AccessEvent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import User
+from residents import faces
+from residents.models import AccessCredential, AccessEvent, Resident, SuspiciousMovement, Tenancy
+from residents.registration import registration_state
+from residents.signals import access_decided, registration_reminder, suspicious_movement
+from sensors.models import Device
+from shijiao.api import DomainError
+from shijiao.images import ImageRejected
+from shijiao.pii import blind_index, encrypt_bytes, mask_name
+
+QR_SALT = "residents.door-qr.v1"
+Decision = AccessEvent.Decision
+Method = AccessEvent.Method
+
+MESSAGES = {
+    Decision.OPEN: "欢迎回家",
+    Decision.OPEN_REMIND: "请尽快办理居住登记: 扫码或在小程序一键办理",
+    Decision.DENY_UNKNOWN: "未识别到登记住户, 已通知物业, 请稍候或联系物业",
+    Decision.DENY_CHECKED_OUT: "您已办理退租, 如需进入请联系物业",
+    Decision.DENY_NOT_RESIDENT: "非本楼住户, 已通知物业, 请稍候",
+    Decision.DENY_INVALID: "凭证无效",
+}
+
+
+@dataclass
+class Identity:
+    resident: Resident | None
+    method: str
+    distance: float | None = None
+    problem: str = ""  # why nobody could be identified (no face, bad card...)
+    snapshot: bytes | None = None
+
+
+@dataclass
+class Outcome:
+    event: AccessEvent
+    message: str
+    register_link: str = ""
+    floors: list[int] = field(default_factory=list)
+
+    @property
+    def opened(self) -> bool:
+        return self.event.decision in (Decision.OPEN, Decision.OPEN_REMIND)
+
+    def as_dict(self) -> dict:
+        resident = self.event.resident
+        return {
+            "event_id": self.event.pk,
+            "decision": self.event.decision,
+            "open": self.opened,
+            "message": self.message,
+            "reason": self.event.reason,
+            "resident": mask_name(resident.name) if resident else None,
+            "register_link": self.register_link or None,
+            "floors": self.floors,
+        }
+
+
+# --- identifying the person -------------------------------------------------------------------------
+
+
+def identify_face(device: Device, snapshot: bytes) -> Identity:
+    try:
+        rgb = faces.load_rgb(snapshot)
+    except ImageRejected as exc:
+        raise DomainError(str(exc), code="bad_image")
+    encoding = faces.encode_largest_face(rgb)
+    if encoding is None:
+        return Identity(None, Method.FACE, problem="未检测到人脸, 请正对摄像头")
+    match = faces.face_index.match(encoding, apartment_id=device.apartment_id)
+    if match is None:
+        return Identity(None, Method.FACE, snapshot=snapshot)
+    # Only the name: loading the whole row would decrypt the ID number and phones for nothing.
+    resident = Resident.objects.only("pk", "name").filter(pk=match.resident_id).first()
+    return Identity(resident, Method.FACE, distance=match.distance)
+
+
+def card_hash(card_number: str) -> str:
+    return blind_index(f"card:{card_number.strip()}")
+
+
+def pin_hash(resident_id: int, pin: str) -> str:
+    return blind_index(f"pin:{resident_id}:{pin.strip()}")
+
+
+def identify_card(card_number: str) -> Identity:
+    credential = (
+        AccessCredential.objects.select_related("resident")
+        .filter(kind=AccessCredential.Kind.CARD, secret_hash=card_hash(card_number), revoked_at__isnull=True)
+        .first()
+    )
+    if credential is None:
+        return Identity(None, Method.CARD, problem="门禁卡未登记或已注销")
+    return Identity(credential.resident, Method.CARD)
+
+
+def identify_pin(device: Device, room_number: str, pin: str) -> Identity:
+    """A PIN is typed with the room number: it is checked against the people living in that room."""
+    if not room_number or not pin:
+        return Identity(None, Method.PIN, problem="请输入房号和密码")
+    occupants = Tenancy.objects.active().filter(room__apartment_id=device.apartment_id, room__number=room_number)
+    hashes = {pin_hash(rid, pin): rid for rid in occupants.values_list("resident_id", flat=True)}
+    credential = (
+        AccessCredential.objects.select_related("resident")
+        .filter(kind=AccessCredential.Kind.PIN, secret_hash__in=list(hashes), revoked_at__isnull=True)
+        .first()
+    )
+    if credential is None:
+        return Identity(None, Method.PIN, problem="房号或密码错误")
+    return Identity(credential.resident, Method.PIN)
+
+
+def door_qr_token(resident: Resident) -> str:
+    """A short-lived door QR code for the resident's phone (valid DOOR_QR_MAX_AGE_SECONDS)."""
+    return signing.dumps({"r": resident.pk}, salt=QR_SALT)
+
+
+def identify_qr(token: str) -> Identity:
+    try:
+        payload = signing.loads(token, salt=QR_SALT, max_age=settings.DOOR_QR_MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        return Identity(None, Method.QR, problem="二维码已过期, 请刷新后再扫")
+    except signing.BadSignature:
+        return Identity(None, Method.QR, problem="二维码无效")
+    resident = Resident.objects.filter(pk=payload.get("r")).first()
+    if resident is None:
+        return Identity(None, Method.QR, problem="二维码无效")
+    return Identity(resident, Method.QR)
+
+
+def identify_employee_no(employee_no: str) -> Identity:
+    """A terminal that matched the face itself reports the person number we synced to it (the resident id)."""
+    resident = Resident.objects.filter(pk=int(employee_no)).first() if employee_no.isdigit() else None
+    if resident is None:
+        return Identity(None, Method.FACE, problem="终端上报的人员编号未登记")
+    return Identity(resident, Method.FACE)
+
+
+def identify(
+    device: Device, *, method: str, snapshot: bytes | None = None, credential: str = "", room: str = ""
+) -> Identity:
+    if method == Method.FACE:
+        if not snapshot:
+            raise DomainError("刷脸请求缺少抓拍图片", code="snapshot_required")
+        return identify_face(device, snapshot)
+    if method == Method.CARD:
+        return identify_card(credential)
+    if method == Method.PIN:
+        return identify_pin(device, room, credential)
+    if method == Method.QR:
+        return identify_qr(credential)
+    raise DomainError("不支持的开门方式, 可用: face, card, qr, pin", code="invalid_method")
+
+
+# --- deciding ---------------------------------------------------------------------------------------
+
+
+def _decide(device: Device, identity: Identity) -> tuple[str, str, Tenancy | None]:
+    """(decision, reason, tenancy here) for an identity at a device's block."""
+    if identity.resident is None:
+        if identity.problem:
+            return Decision.DENY_INVALID, identity.problem, None
+        return Decision.DENY_UNKNOWN, "人脸未匹配到任何登记住户", None
+    tenancies = list(Tenancy.objects.filter(resident=identity.resident).select_related("room", "registration"))
+    here = next((t for t in tenancies if t.check_out is None and t.room.apartment_id == device.apartment_id), None)
+    if here is not None:
+        state = registration_state(here)
+        if state == "registered":
+            return Decision.OPEN, "本楼在住住户, 已办理居住登记", here
+        if state == "overdue":
+            return (
+                Decision.OPEN_REMIND,
+                f"本楼在住住户, 居住登记已逾期 (应于 {here.registration_due:%Y-%m-%d} 前办理)",
+                here,
+            )
+        return Decision.OPEN_REMIND, f"本楼在住住户, 尚未办理居住登记 (期限 {here.registration_due:%Y-%m-%d})", here
+    if any(t.check_out is None for t in tenancies):
+        return Decision.DENY_NOT_RESIDENT, "辖区其他公寓住户, 非本楼住户", None
+    if tenancies:
+        return Decision.DENY_CHECKED_OUT, f"已于 {max(t.check_out for t in tenancies):%Y-%m-%d} 退租", None
+    return Decision.DENY_NOT_RESIDENT, "已登记人员, 但无入住记录", None
+
+
+@transaction.atomic
+def access_decide(
+    device: Device, identity: Identity, *, at: datetime | None = None, elevator_floor: int | None = None
+) -> Outcome:
+    """Decide for an identified (or not) person at a door or elevator, record the event, tell listeners."""
+    at = at or timezone.now()
+    decision, reason, tenancy = _decide(device, identity)
+    floors: list[int] = []
+    is_elevator = device.device_type.code == "elevator"
+    if is_elevator and tenancy is not None:
+        floors = sorted({1, tenancy.room.floor})
+    event = AccessEvent.objects.create(
+        apartment_id=device.apartment_id,
+        device=device,
+        resident=identity.resident,
+        at=at,
+        method=identity.method,
+        decision=decision,
+        reason=reason[:255],
+        distance=identity.distance,
+        floors=floors if is_elevator else None,
+        snapshot_encrypted=encrypt_bytes(identity.snapshot)
+        if decision == Decision.DENY_UNKNOWN and identity.snapshot
+        else None,
+    )
+    link = ""
+    if decision == Decision.OPEN_REMIND:
+        link = f"{settings.RESIDENT_REGISTER_URL}?tenancy={tenancy.pk}"
+        resident_id, apartment_id = identity.resident.pk, device.apartment_id
+        transaction.on_commit(
+            lambda: registration_reminder.send(
+                sender=AccessEvent, resident_id=resident_id, apartment_id=apartment_id, link=link, at=at
+            )
+        )
+    if is_elevator and elevator_floor is not None and elevator_floor not in floors:
+        _record_suspicious(
+            device,
+            SuspiciousMovement.Kind.WRONG_FLOOR,
+            {"requested_floor": elevator_floor, "allowed_floors": floors, "event_id": event.pk},
+            at,
+            resident=identity.resident,
+        )
+    event_id, apartment_id = event.pk, device.apartment_id
+    transaction.on_commit(
+        lambda: access_decided.send(
+            sender=AccessEvent, event_id=event_id, apartment_id=apartment_id, decision=decision, at=at
+        )
+    )
+    message = MESSAGES[decision] if decision != Decision.DENY_INVALID else reason
+    if is_elevator and decision in (Decision.OPEN, Decision.OPEN_REMIND):
+        message = f"可前往: {'、'.join(f'{f}层' for f in floors)}"
+    return Outcome(event=event, message=message, register_link=link, floors=floors)
+
+
+def _record_suspicious(device: Device, kind: str, detail: dict, at: datetime, resident=None) -> SuspiciousMovement:
+    movement = SuspiciousMovement.objects.create(
+        apartment_id=device.apartment_id, device=device, resident=resident, kind=kind, detail=detail, at=at
+    )
+    apartment_id, device_id = device.apartment_id, device.pk
+    transaction.on_commit(
+        lambda: suspicious_movement.send(
+            sender=SuspiciousMovement, apartment_id=apartment_id, device_id=device_id, kind=kind, detail=detail, at=at
+        )
+    )
+    return movement
+
+
+def door_enter(
+    device: Device,
+    *,
+    method: str,
+    snapshot: bytes | None = None,
+    credential: str = "",
+    room: str = "",
+    floor: int | None = None,
+    at: datetime | None = None,
+) -> Outcome:
+    """The door / elevator entry point: identify by any method, then decide."""
+    identity = identify(device, method=method, snapshot=snapshot, credential=credential, room=room)
+    return access_decide(device, identity, at=at, elevator_floor=floor)
+
+
+# --- Hikvision ISAPI event push ---------------------------------------------------------------------
+
+
+def hikvision_event(device: Device, *, event_json: str | bytes, picture: bytes | None) -> Outcome | None:
+    """An ``EventNotificationAlert`` (JSON) from a Hikvision face terminal; None for events that are not entries.
+
+    subEventType 75 (face pass) with ``employeeNoString`` = the resident id we synced; 76 (face fail) or any
+    event with a picture is matched here; ``cardNo`` goes through the card path.
+    """
+    try:
+        alert = json.loads(event_json)
+    except (ValueError, TypeError):
+        raise DomainError("事件不是有效的 JSON (请在设备上选择 JSON 格式上报)", code="invalid_event")
+    if not isinstance(alert, dict) or alert.get("eventType") != "AccessControllerEvent":
+        return None
+    ace = alert.get("AccessControllerEvent") or {}
+    if not isinstance(ace, dict) or _event_int(ace.get("majorEventType")) != 5:
+        return None
+    at = _event_time(alert.get("dateTime")) or timezone.now()
+    sub = _event_int(ace.get("subEventType"))
+    employee_no = str(ace.get("employeeNoString") or "").strip()
+    card_no = str(ace.get("cardNo") or "").strip()
+    if sub == 75 and employee_no:
+        identity = identify_employee_no(employee_no)
+    elif card_no:
+        identity = identify_card(card_no)
+    elif picture:
+        identity = identify_face(device, picture)
+    elif sub == 76:
+        identity = Identity(None, Method.FACE)
+    else:
+        return None
+    return access_decide(device, identity, at=at)
+
+
+def _event_int(value) -> int:
+    """An ISAPI event code; anything that is not a whole number counts as 0 (no such event)."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _event_time(value) -> datetime | None:
+    """The terminal's ``dateTime``, or None when it is missing or not a date (then the time of arrival counts)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+# --- the visitor flow -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def access_let_in(*, event: AccessEvent, by: User) -> AccessEvent:
+    """The manager lets a refused person in remotely; the door picks the command up (``pending_commands``)."""
+    event = AccessEvent.objects.select_for_update().get(pk=event.pk)
+    if event.decision in (Decision.OPEN, Decision.OPEN_REMIND):
+        raise DomainError("该通行已放行, 无需远程开门", code="already_open")
+    if event.let_in_at is not None:
+        raise DomainError("已远程开门", code="already_let_in")
+    if timezone.now() - event.at > timedelta(minutes=10):
+        raise DomainError("该访客请求已超过 10 分钟, 请让访客重新刷脸或按门铃", code="too_late")
+    event.let_in_at = timezone.now()
+    event.let_in_by = by
+    event.save(update_fields=["let_in_at", "let_in_by"])
+    return event
+
+
+@transaction.atomic
+def pending_commands(device: Device) -> list[dict]:
+    """Remote openings for this door not yet delivered; delivering marks them."""
+    since = timezone.now() - timedelta(minutes=2)
+    events = list(
+        AccessEvent.objects.select_for_update()
+        .filter(device=device, let_in_at__gte=since, command_delivered_at__isnull=True)
+        .order_by("let_in_at")
+    )
+    now = timezone.now()
+    AccessEvent.objects.filter(pk__in=[e.pk for e in events]).update(command_delivered_at=now)
+    return [{"command": "open", "event_id": e.pk, "let_in_at": e.let_in_at.isoformat()} for e in events]
+
+
+# --- credentials ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def credential_issue_card(*, resident: Resident, card_number: str) -> AccessCredential:
+    card_number = card_number.strip()
+    if not card_number.isalnum() or not 4 <= len(card_number) <= 32:
+        raise DomainError("卡号应为 4 到 32 位字母或数字", code="invalid_card")
+    digest = card_hash(card_number)
+    if AccessCredential.objects.filter(kind="card", secret_hash=digest, revoked_at__isnull=True).exists():
+        raise DomainError("该卡已发给他人, 请先注销", code="card_taken")
+    return AccessCredential.objects.create(
+        resident=resident, kind=AccessCredential.Kind.CARD, secret_hash=digest, label=f"****{card_number[-4:]}"
+    )
+
+
+@transaction.atomic
+def credential_set_pin(*, resident: Resident, pin: str) -> AccessCredential:
+    """Set (or replace) the resident's door PIN, 6 digits."""
+    pin = pin.strip()
+    if not (pin.isdigit() and len(pin) == 6) or len(set(pin)) == 1 or pin in ("123456", "654321"):
+        raise DomainError("密码应为 6 位数字, 且不能过于简单", code="invalid_pin")
+    AccessCredential.objects.filter(resident=resident, kind="pin", revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return AccessCredential.objects.create(
+        resident=resident, kind=AccessCredential.Kind.PIN, secret_hash=pin_hash(resident.pk, pin)
+    )

@@ -1,0 +1,296 @@
+"""API shapes: personal values always masked; clear values only through the audited ``pii`` endpoint."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apartments.models import Enterprise, Room
+from residents.models import AccessEvent, ResidencePermit, ResidenceRegistration, Resident, SuspiciousMovement, Tenancy
+from residents.registration import registration_state
+from shijiao.pii import mask_name
+
+
+class RoomBriefSerializer(serializers.ModelSerializer):
+    apartment = serializers.CharField(source="apartment.name")
+    apartment_id = serializers.IntegerField()
+
+    class Meta:
+        model = Room
+        fields = ["id", "apartment_id", "apartment", "floor", "number"]
+
+
+class TenancySerializer(serializers.ModelSerializer):
+    resident_id = serializers.IntegerField(read_only=True)
+    resident_name = serializers.SerializerMethodField()
+    room = RoomBriefSerializer(read_only=True)
+    registration_due = serializers.DateField(read_only=True)
+    registration_state = serializers.SerializerMethodField(help_text="registered / missing / overdue / ended")
+
+    class Meta:
+        model = Tenancy
+        fields = [
+            "id",
+            "resident_id",
+            "resident_name",
+            "room",
+            "bed",
+            "check_in",
+            "check_out",
+            "registration_due",
+            "registration_state",
+        ]
+
+    def get_resident_name(self, obj: Tenancy) -> str:
+        return mask_name(obj.resident.name)
+
+    def get_registration_state(self, obj: Tenancy) -> str:
+        return registration_state(obj) if obj.check_out is None else "ended"
+
+
+class ResidentSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+    phone = serializers.CharField(source="phone_masked", read_only=True)
+    employer = serializers.CharField(source="employer.name", default=None, read_only=True)
+    tenancy = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "name",
+            "id_number",
+            "phone",
+            "gender",
+            "hometown",
+            "employer",
+            "emergency_contact_name",
+            "tenancy",
+        ]
+
+    def get_name(self, obj: Resident) -> str:
+        return obj.name_masked
+
+    def get_tenancy(self, obj: Resident) -> dict | None:
+        tenancy = next((t for t in obj.tenancies.all() if t.check_out is None), None)
+        return TenancySerializer(tenancy).data if tenancy else None
+
+
+class ResidentCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    id_number = serializers.CharField(max_length=18, min_length=18)
+    phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    hometown = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    employer = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False, allow_null=True)
+    emergency_contact_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    emergency_contact_phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+
+
+class ResidentPiiSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    emergency_contact_phone = serializers.CharField()
+
+
+class CheckInSerializer(serializers.Serializer):
+    resident = serializers.PrimaryKeyRelatedField(queryset=Resident.objects.all())
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.select_related("apartment"))
+    bed = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    check_in = serializers.DateField()
+
+
+class CheckOutSerializer(serializers.Serializer):
+    check_out = serializers.DateField(required=False, help_text="默认今天")
+
+
+class MoveSerializer(serializers.Serializer):
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.select_related("apartment"))
+    bed = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    on = serializers.DateField(required=False, help_text="默认今天")
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    resident_name = serializers.SerializerMethodField()
+    apartment = serializers.CharField(source="tenancy.room.apartment.name", read_only=True)
+    room = serializers.CharField(source="tenancy.room.number", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ResidenceRegistration
+        fields = [
+            "id",
+            "resident_id",
+            "resident_name",
+            "tenancy_id",
+            "apartment",
+            "room",
+            "purpose",
+            "status",
+            "status_display",
+            "resides_since",
+            "submitted_at",
+            "reviewed_at",
+            "return_reason",
+            "confirmed_at",
+            "deregistration_due",
+            "deregistered_at",
+        ]
+
+    def get_resident_name(self, obj) -> str:
+        return mask_name(obj.resident.name)
+
+
+class RegistrationSubmitSerializer(serializers.Serializer):
+    tenancy = serializers.PrimaryKeyRelatedField(
+        queryset=Tenancy.objects.all(), required=False, help_text="物业代办时填写; 新市民本人提交时省略"
+    )
+    purpose = serializers.ChoiceField(choices=ResidenceRegistration.Purpose.choices, default="work")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)
+
+
+class PermitSerializer(serializers.ModelSerializer):
+    resident_name = serializers.SerializerMethodField()
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ResidencePermit
+        fields = [
+            "id",
+            "resident_id",
+            "resident_name",
+            "number",
+            "basis",
+            "status",
+            "status_display",
+            "applied_at",
+            "registered_since",
+            "reviewed_at",
+            "reject_reason",
+            "valid_from",
+            "valid_until",
+            "revoked_at",
+            "revoke_reason",
+        ]
+
+    def get_resident_name(self, obj) -> str:
+        return mask_name(obj.resident.name)
+
+
+class PermitApplySerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(choices=ResidencePermit.Basis.choices, required=False, allow_blank=True)
+
+
+class VerificationSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    name_masked = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+
+
+class ConsentSerializer(serializers.Serializer):
+    purpose_version = serializers.CharField(max_length=16)
+
+
+class FaceEnrolSerializer(serializers.Serializer):
+    photo = serializers.FileField()
+
+
+class PinSerializer(serializers.Serializer):
+    pin = serializers.CharField(max_length=6, min_length=6)
+
+
+class CardSerializer(serializers.Serializer):
+    card_number = serializers.CharField(max_length=32)
+
+
+class DoorEntrySerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=["face", "card", "qr", "pin"])
+    credential = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="卡号 / 二维码内容 / 密码"
+    )
+    room = serializers.CharField(required=False, allow_blank=True, default="", help_text="密码开门时的房号")
+    snapshot = serializers.FileField(required=False, help_text="刷脸时的抓拍 JPEG")
+    floor = serializers.IntegerField(required=False, help_text="梯控: 请求前往的楼层")
+    at = serializers.DateTimeField(required=False)
+
+
+class DecisionSerializer(serializers.Serializer):
+    event_id = serializers.IntegerField()
+    decision = serializers.ChoiceField(choices=AccessEvent.Decision.choices)
+    open = serializers.BooleanField()
+    message = serializers.CharField()
+    reason = serializers.CharField()
+    resident = serializers.CharField(allow_null=True)
+    register_link = serializers.CharField(allow_null=True)
+    floors = serializers.ListField(child=serializers.IntegerField())
+
+
+class AccessEventSerializer(serializers.ModelSerializer):
+    resident_name = serializers.SerializerMethodField()
+    apartment = serializers.CharField(source="apartment.name", read_only=True)
+    device = serializers.CharField(source="device.key", default=None, read_only=True)
+    decision_display = serializers.CharField(source="get_decision_display", read_only=True)
+    has_snapshot = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessEvent
+        fields = [
+            "id",
+            "at",
+            "apartment_id",
+            "apartment",
+            "device",
+            "resident_id",
+            "resident_name",
+            "method",
+            "decision",
+            "decision_display",
+            "reason",
+            "floors",
+            "has_snapshot",
+            "let_in_at",
+        ]
+
+    def get_resident_name(self, obj) -> str | None:
+        return mask_name(obj.resident.name) if obj.resident else None
+
+    def get_has_snapshot(self, obj) -> bool:
+        return obj.snapshot_encrypted is not None
+
+
+class SuspiciousMovementSerializer(serializers.ModelSerializer):
+    apartment = serializers.CharField(source="apartment.name", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = SuspiciousMovement
+        fields = ["id", "at", "apartment_id", "apartment", "device_id", "kind", "kind_display", "detail"]
+
+
+class RegularSerializer(serializers.Serializer):
+    resident_id = serializers.IntegerField(source="resident.pk")
+    resident_name = serializers.SerializerMethodField()
+    apartment_id = serializers.IntegerField(source="apartment.pk")
+    apartment = serializers.CharField(source="apartment.name")
+    days = serializers.IntegerField()
+    last_seen = serializers.DateTimeField()
+    problem = serializers.CharField()
+    problem_display = serializers.CharField()
+    tenancy_id = serializers.IntegerField(source="tenancy.pk", default=None)
+
+    def get_resident_name(self, obj) -> str:
+        return mask_name(obj.resident.name)
+
+
+class SilentResidentSerializer(TenancySerializer):
+    last_seen = serializers.DateTimeField(allow_null=True)
+
+    class Meta(TenancySerializer.Meta):
+        fields = [*TenancySerializer.Meta.fields, "last_seen"]

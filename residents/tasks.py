@@ -1,0 +1,13 @@
+"""Periodic jobs of the residents app (schedule in settings: CELERY_BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="residents.purge_face_data")
+def purge_face_data() -> dict[str, int]:
+    """Delete face data past its retention (checked-out residents, visitor snapshots)."""
+    from residents.faces import purge_expired_face_data
+
+    return purge_expired_face_data()

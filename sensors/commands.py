@@ -1,0 +1,162 @@
+"""Downlink commands: trip or restore a circuit, open or lock a door, release the exits, send
+elevators to the ground floor, silence a sounder. Each is audited (who, when, why, result) and
+tracked until the device answers or the deadline passes.
+
+Topics by protocol:
+- native: ``shijiao/<key>/command`` with ``{"id", "method", "params"}``; the answer on
+  ``shijiao/<key>/command/result`` with ``{"id", "ok", "message"}``;
+- ThingsBoard: ``tb/<key>/v1/devices/me/rpc/request/<id>`` (the broker maps it to the device's
+  ``v1/devices/me/rpc/request/<id>``), answered on ``v1/devices/me/rpc/response/<id>``;
+- Alink: ``/sys/<productKey>/<key>/thing/service/<method>``, answered on ``..._reply``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import User
+from apartments.models import Apartment
+from sensors.models import Device, DeviceCommand, DeviceType
+from sensors.mqtt import publish
+
+log = logging.getLogger(__name__)
+A = DeviceCommand.Action
+T = DeviceType.Code
+
+# Which device types understand which command.
+ACTION_TYPES: dict[str, set[str]] = {
+    A.TRIP: {T.SMART_ELECTRICITY},
+    A.RESTORE: {T.SMART_ELECTRICITY},
+    A.UNLOCK: {T.DOOR_CONTROLLER},
+    A.LOCK: {T.DOOR_CONTROLLER},
+    A.RELEASE_EXITS: {T.DOOR_CONTROLLER},
+    A.ELEVATOR_GROUND: {T.ELEVATOR},
+    A.SILENCE: {T.SMOKE_DETECTOR},
+}
+
+
+def command_topic(device: Device, command: DeviceCommand) -> str:
+    if device.protocol == Device.Protocol.THINGSBOARD:
+        return f"tb/{device.key}/v1/devices/me/rpc/request/{command.pk}"
+    if device.protocol == Device.Protocol.ALINK:
+        return f"/sys/{device.alink_product_key or '-'}/{device.key}/thing/service/{command.action}"
+    return f"shijiao/{device.key}/command"
+
+
+def command_payload(device: Device, command: DeviceCommand) -> bytes:
+    if device.protocol == Device.Protocol.THINGSBOARD:
+        body = {"method": command.action, "params": command.params}
+    elif device.protocol == Device.Protocol.ALINK:
+        body = {"id": str(command.pk), "version": "1.0", "method": f"thing.service.{command.action}"}
+        body["params"] = command.params
+    else:
+        body = {"id": str(command.pk), "method": command.action, "params": command.params}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def command_send(
+    *,
+    device: Device,
+    action: str,
+    actor: User | None,
+    reason: str,
+    params: dict | None = None,
+    timeout_seconds: int | None = None,
+) -> DeviceCommand:
+    """Send ``action`` to ``device`` (published after commit) and answer the tracked, audited command.
+
+    Raises ValidationError when the device cannot do it or no reason is given.
+    """
+    if action not in ACTION_TYPES:
+        raise ValidationError({"action": _("未知指令 %(action)s") % {"action": action}})
+    type_code = device.device_type.code
+    if type_code not in ACTION_TYPES[action]:
+        raise ValidationError(
+            {
+                "action": _("%(type)s 不支持指令「%(label)s」")
+                % {"type": device.device_type.name, "label": A(action).label}
+            }
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写下发事由")})
+    if not device.is_enabled:
+        raise ValidationError({"device": _("设备已停用")})
+    timeout = timeout_seconds or settings.DEVICE_COMMAND_TIMEOUT_SECONDS
+    with transaction.atomic():
+        command = DeviceCommand.objects.create(
+            device=device,
+            action=action,
+            params=params or {},
+            reason=reason.strip()[:255],
+            requested_by=actor if actor is not None and actor.is_authenticated else None,
+            deadline=timezone.now() + timedelta(seconds=timeout),
+        )
+        audit_record(actor=actor, action="device.command", target=command, fields=[action], reason=command.reason)
+        transaction.on_commit(lambda: _deliver(command.pk))
+    return command
+
+
+def apartment_command(*, apartment: Apartment, action: str, actor: User | None, reason: str) -> list[DeviceCommand]:
+    """One command to every enabled device of a block that understands it (release all exit doors, elevators down)."""
+    types = ACTION_TYPES.get(action, set())
+    devices = Device.objects.filter(apartment=apartment, is_enabled=True, device_type__code__in=types)
+    return [
+        command_send(device=device, action=action, actor=actor, reason=reason)
+        for device in devices.select_related("device_type")
+    ]
+
+
+def _deliver(command_id) -> None:
+    command = DeviceCommand.objects.select_related("device").get(pk=command_id)
+    delivered = publish(command_topic(command.device, command), command_payload(command.device, command))
+    if not delivered:
+        _close(command, DeviceCommand.Status.UNDELIVERED, _("无法连接设备接入服务"))
+
+
+def command_record_result(*, command_id: str, device_id: int, ok: bool, message: str = "") -> DeviceCommand | None:
+    """Record a device's answer to an open command (late or unknown answers are ignored)."""
+    try:
+        command = DeviceCommand.objects.get(pk=command_id, device_id=device_id)
+    except (DeviceCommand.DoesNotExist, ValidationError, ValueError):
+        log.info("answer to unknown command %s from device %s", command_id, device_id)
+        return None
+    status = DeviceCommand.Status.SUCCEEDED if ok else DeviceCommand.Status.FAILED
+    return _close(command, status, message)
+
+
+def commands_expire(*, now: datetime | None = None) -> int:
+    """Close every open command whose deadline passed as timed out; answer how many."""
+    now = now or timezone.now()
+    expired = 0
+    for command in DeviceCommand.objects.filter(status=DeviceCommand.Status.SENT, deadline__lt=now):
+        if _close(command, DeviceCommand.Status.TIMED_OUT, _("设备未在期限内应答"), at=now):
+            expired += 1
+    return expired
+
+
+def _close(command: DeviceCommand, status: str, message: str, at: datetime | None = None) -> DeviceCommand | None:
+    at = at or timezone.now()
+    with transaction.atomic():
+        changed = DeviceCommand.objects.filter(pk=command.pk, status=DeviceCommand.Status.SENT).update(
+            status=status, answered_at=at, result_message=message[:255]
+        )
+        if not changed:
+            return None
+        command.refresh_from_db()
+        audit_record(
+            actor=None,
+            action="device.command.result",
+            target=command,
+            fields=[command.action, status],
+            reason=message[:255],
+        )
+    return command

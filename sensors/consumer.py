@@ -1,0 +1,149 @@
+"""The MQTT consumer: subscribes with QoS 1 on a persistent session through a shared subscription,
+collects messages for a few milliseconds and hands each batch on (to a Celery task in production).
+
+A message is acknowledged to the broker only after its batch was handed over, so a consumer
+that dies loses nothing: the broker redelivers, and storage ignores what it already has.
+Several consumers in one shared-subscription group split the messages; each is handled once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import paho.mqtt.client as mqtt
+from django.conf import settings
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from sensors.mqtt import new_client
+
+log = logging.getLogger(__name__)
+
+# Everything devices send upward (see docs/device-protocol.md).
+TOPICS = [
+    "shijiao/+/telemetry",
+    "shijiao/+/heartbeat",
+    "shijiao/+/command/result",
+    "tb/+/v1/devices/me/telemetry",
+    "tb/+/v1/devices/me/rpc/response/+",
+    "/sys/+/+/thing/event/property/post",
+    "/sys/+/+/thing/service/+",
+]
+
+Batch = list[list]  # [[topic, username, payload, received_at], ...]
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        handle: Callable[[Batch], object],
+        client_id: str,
+        group: str | None,
+        url: str | None = None,
+        batch_messages: int | None = None,
+        flush_ms: int | None = None,
+        topics: list[str] | None = None,
+    ) -> None:
+        self.handle = handle
+        self.client_id = client_id
+        self.group = group
+        self.url = url
+        self.batch_messages = batch_messages or settings.INGEST_BATCH_MESSAGES
+        self.flush_seconds = (flush_ms if flush_ms is not None else settings.INGEST_FLUSH_MS) / 1000
+        self.topics = topics or TOPICS
+        self.subscribed = threading.Event()
+        self.stopping = threading.Event()
+        self.handled = 0  # messages handed over so far
+        self._buffer: list[tuple[str, str, float, int, int, int]] = []
+        self._lock = threading.Lock()
+        self._full = threading.Event()
+        self._generation = 0  # message ids are only valid on the connection that delivered them
+        self.client, self._connect = new_client(client_id, url=url, manual_ack=True, persistent=True)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_subscribe = lambda *_args: self.subscribed.set()
+        self.client.on_message = self._on_message
+
+    def subscriptions(self) -> list[tuple[str, SubscribeOptions]]:
+        prefix = f"$share/{self.group}/" if self.group else ""
+        return [(prefix + topic, SubscribeOptions(qos=1)) for topic in self.topics]
+
+    def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
+        if reason_code.is_failure:
+            log.error("MQTT connection refused: %s", reason_code)
+            return
+        log.info("MQTT connected as %s; subscribing %s", self.client_id, ", ".join(t for t, _ in self.subscriptions()))
+        client.subscribe(self.subscriptions())
+
+    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
+        with self._lock:
+            self._generation += 1
+        self.subscribed.clear()
+        if not self.stopping.is_set():
+            log.warning("MQTT disconnected (%s); reconnecting", reason_code)
+
+    def _on_message(self, _client, _userdata, message: mqtt.MQTTMessage) -> None:
+        payload = message.payload.decode("utf-8", errors="replace")
+        with self._lock:
+            self._buffer.append((message.topic, payload, time.time(), message.mid, message.qos, self._generation))
+            if len(self._buffer) >= self.batch_messages:
+                self._full.set()
+
+    def start(self) -> None:
+        """Connect and start the network thread (returns at once; ``run`` or ``flush`` hand batches on)."""
+        self.client.connect_async(**self._connect)
+        self.client.loop_start()
+
+    def run(self) -> None:
+        """Hand batches on until ``stop`` is called; never stops on bad input or a failed hand-over."""
+        self.start()
+        failures = 0
+        while not self.stopping.is_set():
+            self._full.wait(self.flush_seconds)
+            self._full.clear()
+            try:
+                self.flush()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("handing a batch over failed; retrying (attempt %s)", failures)
+                self.stopping.wait(min(30.0, 0.5 * 2**failures))
+        try:
+            self.flush()
+        except Exception:
+            log.exception("last batch not handed over; the broker will redeliver it")
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def flush(self) -> int:
+        """Hand the buffered messages on as one batch, then acknowledge them; answer how many."""
+        with self._lock:
+            taken = self._buffer[: self.batch_messages]
+            if not taken:
+                return 0
+            generation = self._generation
+        batch = [[topic, "", payload, received] for topic, payload, received, _mid, _qos, _gen in taken]
+        self.handle(batch)  # raises: nothing acknowledged, the messages stay buffered for the next try
+        with self._lock:
+            del self._buffer[: len(taken)]
+            if len(self._buffer) >= self.batch_messages:
+                self._full.set()
+        for _topic, _payload, _received, mid, qos, gen in taken:
+            if qos and gen == generation == self._generation:
+                self.client.ack(mid, qos)
+        self.handled += len(taken)
+        return len(taken)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._full.set()
+
+
+def forget_session(client_id: str, url: str | None = None) -> None:
+    """Drop the broker's stored session of ``client_id`` (when a consumer is retired for good)."""
+    client, connect = new_client(client_id, url=url, persistent=False)
+    client.connect(**connect)
+    client.disconnect()

@@ -1,0 +1,87 @@
+"""Device health: a device is online while it reports; it goes offline after missing
+DEVICE_OFFLINE_AFTER_INTERVALS reporting intervals and comes back with its next message.
+
+Both transitions are announced with ``sensors.signals.device_status_changed`` after commit,
+once per transition (row locks make concurrent workers agree on who flips a device).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sensors.models import Device
+from sensors.signals import device_status_changed
+
+log = logging.getLogger(__name__)
+
+# last_seen_at is rewritten at most this often per device: at 20,000 points/s the same rows
+# would otherwise be updated by every batch.
+SEEN_RESOLUTION = timedelta(seconds=1)
+
+
+def devices_mark_seen(device_ids: Iterable[int], *, at: datetime) -> list[int]:
+    """Record that these devices were heard from at ``at``; answer those that came back online."""
+    ids = sorted(set(device_ids))
+    if not ids:
+        return []
+    back: list[int] = []
+    with transaction.atomic():
+        rows = list(
+            Device.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids)
+            .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=at - SEEN_RESOLUTION) | Q(is_online=False))
+            .order_by("pk")
+            .values_list("pk", "is_online")
+        )
+        if rows:
+            Device.objects.filter(pk__in=[pk for pk, _ in rows]).update(last_seen_at=at, is_online=True)
+            back = [pk for pk, online in rows if not online]
+        if back:
+            transaction.on_commit(lambda: _announce(back, online=True, at=at))
+    return back
+
+
+def devices_check_offline(*, now: datetime | None = None) -> list[int]:
+    """Mark offline every online device that missed its reporting intervals; answer their ids."""
+    now = now or timezone.now()
+    missed = settings.DEVICE_OFFLINE_AFTER_INTERVALS
+    overdue = [
+        pk
+        for pk, seen, interval in Device.objects.filter(is_online=True).values_list(
+            "pk", "last_seen_at", "reporting_interval"
+        )
+        if seen is None or seen < now - timedelta(seconds=interval * missed)
+    ]
+    gone: list[int] = []
+    for start in range(0, len(overdue), 1000):
+        chunk = overdue[start : start + 1000]
+        with transaction.atomic():
+            rows = list(
+                Device.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=chunk, is_online=True)
+                .order_by("pk")
+                .values_list("pk", "last_seen_at", "reporting_interval")
+            )
+            # Re-checked under the lock: a report may have arrived since the first look.
+            now_gone = [
+                pk for pk, seen, interval in rows if seen is None or seen < now - timedelta(seconds=interval * missed)
+            ]
+            if now_gone:
+                Device.objects.filter(pk__in=now_gone).update(is_online=False)
+                transaction.on_commit(lambda ids=now_gone: _announce(ids, online=False, at=now))
+        gone.extend(now_gone)
+    return gone
+
+
+def _announce(ids: list[int], *, online: bool, at: datetime) -> None:
+    for pk in ids:
+        for receiver, result in device_status_changed.send_robust(sender=Device, device_id=pk, online=online, at=at):
+            if isinstance(result, Exception):
+                log.error("device_status_changed receiver %r failed for device %s", receiver, pk, exc_info=result)

@@ -1,0 +1,141 @@
+"""Ingest: raw messages in, readings stored, device health updated, higher apps told.
+
+``ingest_messages`` is the one entry for every path (the Celery task fed by the MQTT consumer,
+HTTP ingest, the in-process simulator). It never raises on bad input: each problem is counted
+per device and reason (``Rejection``) and the good readings of the same batch are stored.
+After the batch commits, ``readings_stored`` is sent once with the newly stored points, in this
+process, so alarm rules run in the ingest batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sensors import storage
+from sensors.health import devices_mark_seen
+from sensors.models import Reading, Rejection, RejectionReason, StaleRollupHour
+from sensors.parsers import CommandReply, Parsed, RawMessage, parse_message
+from sensors.registry import directory
+from sensors.signals import readings_stored
+from sensors.types import Point
+
+__all__ = ["IngestResult", "RawMessage", "ingest_messages"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    messages: int = 0
+    accepted: int = 0  # data points that passed validation
+    stored: int = 0  # of which new (not a redelivery)
+    rejected: int = 0
+    rejections: list[tuple[str, str, str]] = field(default_factory=list)  # (source, reason, detail)
+    stored_points: list[Point] = field(default_factory=list)
+
+
+def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = None) -> IngestResult:
+    """Parse, validate and store a batch of raw device messages (see module docstring)."""
+    now = now or timezone.now()
+    current = directory()
+    result = IngestResult()
+    parsed: list[Parsed] = []
+    for message in messages:
+        result.messages += 1
+        try:
+            parsed.append(parse_message(message, current, now))
+        except Exception as exc:  # a parser bug must not lose the rest of the batch
+            log.exception("could not parse message on %s", message.topic)
+            broken = Parsed(source=message.topic[:96])
+            broken.reject(RejectionReason.BAD_SHAPE, f"无法处理的报文: {type(exc).__name__}")
+            parsed.append(broken)
+
+    points = [point for item in parsed for point in item.points]
+    result.accepted = len(points)
+    for item in parsed:
+        for reason, detail in item.rejections:
+            result.rejections.append((item.source, reason, detail))
+    result.rejected = len(result.rejections)
+
+    with transaction.atomic():
+        new_points = storage.readings_insert(points)
+        storage.latest_upsert(new_points)
+        _mark_stale_rollups(new_points, now)
+        _record_rejections(parsed, now)
+    result.stored = len(new_points)
+    result.stored_points = new_points
+
+    heard = {item.device.id for item in parsed if item.device is not None and item.heard}
+    devices_mark_seen(heard, at=now)
+    replies = [item.reply for item in parsed if item.reply is not None]
+    if replies:
+        _record_replies(replies, parsed)
+    if new_points:
+        _announce(new_points)
+    return result
+
+
+def _announce(points: list[Point]) -> None:
+    # send_robust: one failing listener must not make the worker retry a batch that is already stored.
+    for receiver, outcome in readings_stored.send_robust(sender=Reading, points=points):
+        if isinstance(outcome, Exception):
+            log.error("readings_stored receiver %r failed", receiver, exc_info=outcome)
+
+
+def _record_replies(replies: list[CommandReply], parsed: list[Parsed]) -> None:
+    from sensors.commands import command_record_result
+
+    for item in parsed:
+        if item.reply is not None and item.device is not None:
+            command_record_result(
+                command_id=item.reply.command_id, device_id=item.device.id, ok=item.reply.ok, message=item.reply.message
+            )
+
+
+def _mark_stale_rollups(points: list[Point], now: datetime) -> None:
+    """Readings older than the roll-up's look-back make their hour stale; the next roll-up redoes it."""
+    horizon = now - timedelta(seconds=settings.ROLLUP_LATE_SECONDS)
+    late = {point.ts for point in points if point.ts < horizon}
+    if not late:
+        return
+    hours = {ts.replace(minute=0, second=0, microsecond=0) for ts in late}
+    StaleRollupHour.objects.bulk_create([StaleRollupHour(hour=hour) for hour in hours], ignore_conflicts=True)
+
+
+def _record_rejections(parsed: list[Parsed], now: datetime) -> None:
+    """Add this batch's rejections to the per-source, per-reason counters operators see."""
+    grouped: dict[tuple[str, str], list] = defaultdict(lambda: [0, None, "", ""])
+    for item in parsed:
+        for reason, detail in item.rejections:
+            slot = grouped[(item.source, reason)]
+            slot[0] += 1
+            slot[1] = item.device.id if item.device is not None else slot[1]
+            slot[2] = detail
+            slot[3] = item.sample
+    for (source, reason), (count, device_id, detail, sample) in sorted(grouped.items()):
+        changes = {"count": F("count") + count, "last_at": now, "last_detail": detail[:255], "last_sample": sample}
+        if Rejection.objects.filter(source=source, reason=reason).update(**changes):
+            continue
+        try:
+            with transaction.atomic():
+                Rejection.objects.create(
+                    source=source,
+                    reason=reason,
+                    device_id=device_id,
+                    count=count,
+                    first_at=now,
+                    last_at=now,
+                    last_detail=detail[:255],
+                    last_sample=sample,
+                )
+        except IntegrityError:  # another worker created it meanwhile
+            Rejection.objects.filter(source=source, reason=reason).update(**changes)

@@ -1,0 +1,110 @@
+"""What every API endpoint shares: one error shape, cursor pagination, opt-in throttles.
+
+Errors always look like ``{"code": "...", "message": "...", "errors": {field: [...]}}``;
+messages follow ``Accept-Language`` (Chinese by default, English on request).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, status, throttling
+from rest_framework.response import Response
+
+from shijiao.images import ImageRejected
+
+
+class DomainError(exceptions.APIException):
+    """A rule of the domain refused the request (room full, deadline passed...)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "domain_error"
+
+    def __init__(self, message: str, code: str = "domain_error", status_code: int | None = None) -> None:
+        super().__init__(detail=message, code=code)
+        if status_code is not None:
+            self.status_code = status_code
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, ImageRejected):
+        exc = DomainError(str(exc), code="invalid_image")
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("未找到"))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    # Imported here: rest_framework.views loads the authentication classes, which import this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = error_body(exc)
+    return response
+
+
+def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            errors = {field: _flatten(messages) for field, messages in detail.items()}
+        else:
+            errors = {"non_field_errors": _flatten(detail)}
+        first = next(iter(errors.values()), [""])
+        message = first[0] if first else _("请求数据有误")
+        return {"code": "invalid", "message": message, "errors": errors}
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 0)
+        message = _("请求太频繁, 请 %(s)d 秒后再试") % {"s": wait} if wait else _("请求太频繁, 请稍后再试")
+        return {"code": "throttled", "message": message, "errors": {}, "retry_after": wait}
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    return {"code": code, "message": str(exc.detail), "errors": {}}
+
+
+def _flatten(messages: Any) -> list[str]:
+    if isinstance(messages, (list, tuple)):
+        out: list[str] = []
+        for item in messages:
+            out.extend(_flatten(item))
+        return out
+    if isinstance(messages, dict):
+        return [f"{key}: {msg}" for key, value in messages.items() for msg in _flatten(value)]
+    return [str(messages)]
+
+
+class CursorPage(pagination.CursorPagination):
+    """Newest first, no COUNT(*): the next/previous links carry an opaque cursor."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = "-id"
+
+
+class ClientIpThrottle(throttling.SimpleRateThrottle):
+    """The "anon" rate per client IP, without looking at the user (so authentication can stay lazy)."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LazyAuthenticationMixin:
+    """For public data: authenticate only if the view asks for request.user (a cached page never does)."""
+
+    def perform_authentication(self, request) -> None:
+        pass
+
+
+# Throttles for resident-facing endpoints (anonymous by IP, signed-in by user). Device gateways do not use them.
+THROTTLES = [throttling.AnonRateThrottle, throttling.UserRateThrottle]
+PUBLIC_THROTTLES = [ClientIpThrottle]
+LOGIN_THROTTLES = [throttling.ScopedRateThrottle]

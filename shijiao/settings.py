@@ -1,0 +1,409 @@
+"""Settings for e智办, read from the environment.
+
+With no environment the product runs on embedded defaults: SQLite under
+``var/``, the in-memory channel layer and in-process Celery execution.
+Production sets DATABASE_URL, REDIS_URL and MQTT_URL (see docs/configuration.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from shijiao.env import check_url, database_from_url, envbool, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = envbool("DEBUG", True)
+SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["*"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (no CDN)
+    "channels",
+    # ours, lowest first (one-way dependencies: see docs/architecture.md)
+    "accounts",
+    "apartments",
+    "residents",
+    "sensors",
+    "alerts",
+    "services",
+    "cockpit",
+    "demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shijiao.security.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "shijiao.urls"
+WSGI_APPLICATION = "shijiao.wsgi.application"
+ASGI_APPLICATION = "shijiao.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------
+DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASES = {"default": database_from_url(DATABASE_URL, BASE_DIR)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # WAL lets the ASGI server, the worker and the consumer share the demo file.
+    # IMMEDIATE transactions wait for the write lock instead of failing with "database is locked"
+    # when the simulator, periodic jobs and requests write at the same time.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
+DATABASES["default"]["TEST"] = {"NAME": envstr("TEST_DATABASE_NAME", "") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- redis, channels, celery, mqtt ----------------------------------------
+REDIS_URL = envstr("REDIS_URL", "")
+if REDIS_URL:
+    check_url("REDIS_URL", REDIS_URL, {"redis", "rediss", "unix"}, "redis://127.0.0.1:6379/0")
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],  # > the 5 s blocking receive (redis-py 8: 5 s)
+                "prefix": envstr("CHANNEL_LAYER_PREFIX", "asgi"),
+                "capacity": 1500,
+                "expiry": 30,
+            },
+        }
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+# Embedded default: tasks run in-process, so the demo needs no worker.
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or envstr("CELERY_BROKER_URL")))
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = envint("CELERY_WORKER_PREFETCH_MULTIPLIER", 4)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300)}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE: dict = {  # apps add their periodic jobs in their sections below
+    "heartbeat": {"task": "shijiao.heartbeat", "schedule": 30.0},
+}
+CELERY_IMPORTS = ["shijiao.tasks"]
+
+MQTT_URL = envstr("MQTT_URL", "")
+if MQTT_URL:
+    check_url("MQTT_URL", MQTT_URL, {"mqtt", "mqtts", "tcp"}, "mqtt://127.0.0.1:1883")
+MQTT_CLIENT_ID = envstr("MQTT_CLIENT_ID", "shijiao-ingest")
+MQTT_SHARED_GROUP = envstr("MQTT_SHARED_GROUP", "shijiao")
+
+# --- personal data --------------------------------------------------------
+# Fernet key (urlsafe base64, 32 bytes) for ID numbers, phones and face encodings at rest.
+PII_ENCRYPTION_KEY = envstr("PII_ENCRYPTION_KEY", "")
+# Key of the keyed hash (HMAC-SHA256) used to look up an ID number or phone exactly.
+PII_HASH_KEY = envstr("PII_HASH_KEY", "")
+
+# --- i18n -----------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and media -----------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# --- security (production defaults when DEBUG is off) -----------------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (shijiao/security.py): extra origins for camera streams (HLS/WebRTC) and video calls.
+CSP_MEDIA_SRC = envlist("CSP_MEDIA_SRC", [])
+CSP_FRAME_SRC = envlist("CSP_FRAME_SRC", [])
+CSP_REPORT_ONLY = envbool("CSP_REPORT_ONLY", False)
+
+# --- REST API -------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",  # mini-program and H5 client
+        "rest_framework.authentication.SessionAuthentication",  # staff in the browser
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "shijiao.api.exception_handler",
+    # Opt-in per view (shijiao.api.THROTTLES): device gateways must never be throttled by these.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": envstr("API_THROTTLE_ANON", "120/min"),
+        "user": envstr("API_THROTTLE_USER", "240/min"),
+        "login": envstr("API_THROTTLE_LOGIN", "20/min"),
+        "otp": envstr("API_THROTTLE_OTP", "10/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "e智办 API",
+    "DESCRIPTION": "石桥街道流动人口公寓数智化治理平台接口 (mini-program, devices, staff).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name ("status", "kind", "category") get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "RoomKindEnum": "apartments.models.Room.Kind",
+        "InspectionKindEnum": "apartments.models.InspectionKind",
+        "InspectionStatusEnum": "apartments.models.Inspection.Status",
+        "HazardStatusEnum": "apartments.models.Hazard.Status",
+        "JobApplicationStatusEnum": "services.models.JobApplication.Status",
+        "FeedbackStatusEnum": "services.models.Feedback.Status",
+        "FeedbackKindEnum": "services.models.Feedback.Kind",
+        "ClinicKindEnum": "services.models.Clinic.Kind",
+        "RepairCategoryEnum": "services.models.RepairRequest.Category",
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- apartments -------------------------------------------------------------
+DEMO_SUB_DISTRICT = envstr("DEMO_SUB_DISTRICT", "石桥街道")
+
+# --- residents --------------------------------------------------------------
+# Days after arrival by which residence registration is due (Zhejiang practice; check).
+REGISTRATION_DEADLINE_DAYS = envint("REGISTRATION_DEADLINE_DAYS", 3)
+# Working days after check-out by which deregistration must be reported (check).
+DEREGISTRATION_DEADLINE_WORKING_DAYS = envint("DEREGISTRATION_DEADLINE_WORKING_DAYS", 3)
+# Public holidays (ISO dates) that are not working days, besides weekends; make-up working weekends too.
+RESIDENTS_HOLIDAYS = envlist("RESIDENTS_HOLIDAYS", [])
+RESIDENTS_EXTRA_WORKING_DAYS = envlist("RESIDENTS_EXTRA_WORKING_DAYS", [])
+# E-residence permit (State Council Decree 663): days registered, whether a job is required, validity.
+PERMIT_MIN_REGISTERED_DAYS = envint("PERMIT_MIN_REGISTERED_DAYS", 183)
+PERMIT_REQUIRES_JOB = envbool("PERMIT_REQUIRES_JOB", False)
+PERMIT_VALID_DAYS = envint("PERMIT_VALID_DAYS", 365)
+# Face at the door: match tolerance (face distance), photo kept?, retention after check-out, visitor snapshots.
+FACE_MATCH_TOLERANCE = envfloat("FACE_MATCH_TOLERANCE", 0.5)
+FACE_KEEP_PHOTOS = envbool("FACE_KEEP_PHOTOS", False)
+FACE_RETENTION_DAYS = envint("FACE_RETENTION_DAYS", 0)
+FACE_VISITOR_SNAPSHOT_HOURS = envint("FACE_VISITOR_SNAPSHOT_HOURS", 24)
+FACE_MAX_SIDE = envint("FACE_MAX_SIDE", 1280)
+FACE_DETECT_SIDE = envint("FACE_DETECT_SIDE", 640)
+DOOR_QR_MAX_AGE_SECONDS = envint("DOOR_QR_MAX_AGE_SECONDS", 120)
+# Where the one-tap registration link of a door reminder points (the mini-program / H5 page).
+RESIDENT_REGISTER_URL = envstr("RESIDENT_REGISTER_URL", f"{SITE_URL}/h5/#/registration")
+# Gap lists: regular entries without registration, silent registered residents.
+GAP_REGULAR_WINDOW_DAYS = envint("GAP_REGULAR_WINDOW_DAYS", 14)
+GAP_REGULAR_MIN_DAYS = envint("GAP_REGULAR_MIN_DAYS", 3)
+GAP_SILENT_DAYS = envint("GAP_SILENT_DAYS", 30)
+# Radar: night loitering beyond N minutes; tailgating window after one door opening.
+RADAR_LOITER_MINUTES = envint("RADAR_LOITER_MINUTES", 10)
+RADAR_NIGHT_START_HOUR = envint("RADAR_NIGHT_START_HOUR", 22)
+RADAR_NIGHT_END_HOUR = envint("RADAR_NIGHT_END_HOUR", 6)
+TAILGATE_WINDOW_SECONDS = envint("TAILGATE_WINDOW_SECONDS", 15)
+CELERY_BEAT_SCHEDULE["residents-purge-face-data"] = {"task": "residents.purge_face_data", "schedule": 3600.0}
+
+# --- sensors ----------------------------------------------------------------
+READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", 90)
+DEVICE_OFFLINE_AFTER_INTERVALS = envint("DEVICE_OFFLINE_AFTER_INTERVALS", 3)
+# Minute roll-ups are kept this long; hour roll-ups this long (0 = forever).
+ROLLUP_MINUTE_RETENTION_DAYS = envint("ROLLUP_MINUTE_RETENTION_DAYS", 90)
+ROLLUP_HOUR_RETENTION_DAYS = envint("ROLLUP_HOUR_RETENTION_DAYS", 0)
+# Each roll-up run looks back this far again, so readings arriving a little late are counted.
+ROLLUP_LATE_SECONDS = envint("ROLLUP_LATE_SECONDS", 120)
+INGEST_MAX_PAYLOAD_BYTES = envint("INGEST_MAX_PAYLOAD_BYTES", 64 * 1024)
+INGEST_MAX_POINTS_PER_MESSAGE = envint("INGEST_MAX_POINTS_PER_MESSAGE", 1000)
+INGEST_HTTP_MAX_BODY_BYTES = envint("INGEST_HTTP_MAX_BODY_BYTES", 1024 * 1024)
+INGEST_MAX_FUTURE_SECONDS = envint("INGEST_MAX_FUTURE_SECONDS", 300)
+INGEST_MAX_PAST_DAYS = envint("INGEST_MAX_PAST_DAYS", 7)
+# The MQTT consumer hands a batch to Celery when it has this many messages or after this many ms.
+INGEST_BATCH_MESSAGES = envint("INGEST_BATCH_MESSAGES", 2000)
+INGEST_FLUSH_MS = envint("INGEST_FLUSH_MS", 50)
+INGEST_QUEUE = envstr("INGEST_QUEUE", "celery")
+DEVICE_CACHE_SECONDS = envint("DEVICE_CACHE_SECONDS", 30)
+DEVICE_COMMAND_TIMEOUT_SECONDS = envint("DEVICE_COMMAND_TIMEOUT_SECONDS", 30)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "sensors-check-offline": {"task": "sensors.check_offline", "schedule": 15.0},
+        "sensors-rollup": {"task": "sensors.rollup", "schedule": 60.0},
+        "sensors-purge": {"task": "sensors.purge", "schedule": 3600.0},
+        "sensors-expire-commands": {"task": "sensors.expire_commands", "schedule": 5.0},
+    }
+)
+
+# --- alerts -----------------------------------------------------------------
+# Notification protocol clients (shijiao/notify/): one timeout for every outside HTTP call, in seconds.
+NOTIFY_HTTP_TIMEOUT = envfloat("NOTIFY_HTTP_TIMEOUT", 5.0)
+# Alibaba Cloud: one AccessKey for SMS and voice; endpoints overridable (tests, private gateways).
+ALIYUN_ACCESS_KEY_ID = envstr("ALIYUN_ACCESS_KEY_ID", "")
+ALIYUN_ACCESS_KEY_SECRET = envstr("ALIYUN_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_ENDPOINT = envstr("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_SIGN_NAME = envstr("ALIYUN_SMS_SIGN_NAME", "石桥街道")
+ALIYUN_VOICE_ENDPOINT = envstr("ALIYUN_VOICE_ENDPOINT", "https://dyvmsapi.aliyuncs.com/")
+ALIYUN_VOICE_SHOW_NUMBER = envstr("ALIYUN_VOICE_SHOW_NUMBER", "")
+# Template codes registered in the Alibaba Cloud console for alarm SMS / voice (params: place, alarm, value).
+ALERTS_SMS_TEMPLATE = envstr("ALERTS_SMS_TEMPLATE", "SMS_ALARM")
+ALERTS_VOICE_TTS_CODE = envstr("ALERTS_VOICE_TTS_CODE", "TTS_ALARM")
+# DingTalk: old (oapi) and new (api) endpoints, the app's keys, agent for work notices, robot for DING.
+DINGTALK_API = envstr("DINGTALK_API", "https://oapi.dingtalk.com")
+DINGTALK_NEW_API = envstr("DINGTALK_NEW_API", "https://api.dingtalk.com")
+DINGTALK_APP_KEY = envstr("DINGTALK_APP_KEY", "")
+DINGTALK_APP_SECRET = envstr("DINGTALK_APP_SECRET", "")
+DINGTALK_AGENT_ID = envstr("DINGTALK_AGENT_ID", "")
+DINGTALK_ROBOT_CODE = envstr("DINGTALK_ROBOT_CODE", "")
+DINGTALK_DING_REMIND_TYPE = envint("DINGTALK_DING_REMIND_TYPE", 3)  # 1 in-app, 2 SMS, 3 phone call
+# WeCom group robot (企业微信群机器人).
+WECOM_ROBOT_URL = envstr("WECOM_ROBOT_URL", "https://qyapi.weixin.qq.com")
+WECOM_ROBOT_KEY = envstr("WECOM_ROBOT_KEY", "")
+# Outgoing webhooks for other systems: comma-separated URLs, one shared HMAC-SHA256 secret.
+ALERTS_WEBHOOK_URLS = envlist("ALERTS_WEBHOOK_URLS", [])
+ALERTS_WEBHOOK_SECRET = envstr("ALERTS_WEBHOOK_SECRET", "")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "e智办 <noreply@localhost>")
+# Retries of a failed notification: attempts in all, first back-off (doubles each time), in seconds.
+ALERTS_NOTIFY_MAX_ATTEMPTS = envint("ALERTS_NOTIFY_MAX_ATTEMPTS", 4)
+ALERTS_NOTIFY_BACKOFF_SECONDS = envint("ALERTS_NOTIFY_BACKOFF_SECONDS", 10)
+# One-click command: the video conference link ({command} = command id, {token} = random room token).
+ALERTS_VIDEO_URL_TEMPLATE = envstr(
+    "ALERTS_VIDEO_URL_TEMPLATE", "https://meeting.example.invalid/j/ezb-{command}-{token}"
+)
+CELERY_BEAT_SCHEDULE["alerts-escalate"] = {"task": "alerts.sweep", "schedule": envfloat("ALERTS_SWEEP_SECONDS", 5.0)}
+
+# --- services ---------------------------------------------------------------
+# API sessions (accounts.tokens): access token lifetime, refresh token lifetime, in seconds.
+API_ACCESS_TOKEN_TTL = envint("API_ACCESS_TOKEN_TTL", 2 * 3600)
+API_REFRESH_TOKEN_TTL = envint("API_REFRESH_TOKEN_TTL", 30 * 24 * 3600)
+# WeChat mini-program login (jscode2session); the base URL is a setting so tests can point it elsewhere.
+WECHAT_APP_ID = envstr("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = envstr("WECHAT_APP_SECRET", "")
+WECHAT_API_BASE = envstr("WECHAT_API_BASE", "https://api.weixin.qq.com")
+WECHAT_TIMEOUT = envfloat("WECHAT_TIMEOUT", 5.0)
+# SMS login codes (accounts.otp).
+OTP_TTL_SECONDS = envint("OTP_TTL_SECONDS", 300)
+OTP_MAX_ATTEMPTS = envint("OTP_MAX_ATTEMPTS", 5)
+OTP_RESEND_SECONDS = envint("OTP_RESEND_SECONDS", 60)
+OTP_MAX_PER_PHONE_PER_DAY = envint("OTP_MAX_PER_PHONE_PER_DAY", 10)
+OTP_MAX_PER_IP_PER_HOUR = envint("OTP_MAX_PER_IP_PER_HOUR", 30)
+OTP_SMS_TEMPLATE_CODE = envstr("OTP_SMS_TEMPLATE_CODE", "SMS_LOGIN_CODE")
+OTP_SENDER = envstr(
+    "OTP_SENDER",
+    "accounts.otp.send_by_aliyun_sms" if envstr("ALIYUN_ACCESS_KEY_ID") else "accounts.otp.send_to_log",
+)
+# Public lists (jobs, rentals, clinics, guides, notices) are cached this long, and dropped on any change.
+SERVICES_LIST_CACHE_SECONDS = envint("SERVICES_LIST_CACHE_SECONDS", 300)
+# Overdue consultations and feedback are escalated to the street by this periodic job.
+CELERY_BEAT_SCHEDULE["services-escalate-overdue-feedback"] = {
+    "task": "services.escalate_overdue_feedback",
+    "schedule": envfloat("FEEDBACK_ESCALATION_INTERVAL", 300.0),
+}
+
+# --- cockpit ----------------------------------------------------------------
+# Seconds between two full refreshes of the cockpit's precomputed figures (events refresh single blocks sooner).
+COCKPIT_REFRESH_SECONDS = envfloat("COCKPIT_REFRESH_SECONDS", 60.0)
+# Share of a block's devices offline above which the plan shows the block as "设备离线".
+COCKPIT_OFFLINE_SHARE = envfloat("COCKPIT_OFFLINE_SHARE", 0.1)
+# Days of daily figures kept for trends and weekly reports.
+COCKPIT_TREND_DAYS = envint("COCKPIT_TREND_DAYS", 30)
+CELERY_BEAT_SCHEDULE["cockpit-refresh-figures"] = {
+    "task": "cockpit.refresh_figures",
+    "schedule": COCKPIT_REFRESH_SECONDS,
+}
+
+# --- inspections ------------------------------------------------------------
+# Days a responsible party has to rectify a hazard, by severity (一般 / 较大 / 重大).
+HAZARD_DEADLINE_DAYS = {
+    "low": envint("HAZARD_DEADLINE_DAYS_LOW", 7),
+    "medium": envint("HAZARD_DEADLINE_DAYS_MEDIUM", 3),
+    "high": envint("HAZARD_DEADLINE_DAYS_HIGH", 1),
+}
+# How often each block must be inspected when no InspectionPlan row says otherwise (days).
+INSPECTION_DEFAULT_FREQUENCY_DAYS = {
+    "patrol": envint("INSPECTION_PATROL_EVERY_DAYS", 1),
+    "fire": envint("INSPECTION_FIRE_EVERY_DAYS", 30),
+}
+CELERY_BEAT_SCHEDULE["inspections-escalate-overdue-hazards"] = {
+    "task": "apartments.escalate_overdue_hazards",
+    "schedule": envfloat("HAZARD_ESCALATION_CHECK_SECONDS", 900.0),
+}

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.urls import include, path, reverse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+
+def healthz(_request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers, with the age of the last Celery heartbeat when there is one."""
+    from django.core.cache import cache
+
+    from shijiao.tasks import HEARTBEAT_KEY
+
+    return JsonResponse({"status": "ok", "celery_heartbeat": cache.get(HEARTBEAT_KEY)})
+
+
+# Where each role starts its day.
+ROLE_HOME = {
+    "street_admin": "cockpit:screen",
+    "station_operator": "alerts:station",
+    "fire_safety_person": "alerts:phone",
+    "grid_worker": "inspections:today",
+    "inspector": "inspections:today",
+    "property_manager": "admin:index",
+    "enterprise": "admin:index",
+    "resident": "h5:index",
+}
+
+
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Send each person to their own end; residents and visitors to the mini-program's H5 client."""
+    user = request.user
+    if not user.is_authenticated:
+        return HttpResponseRedirect(reverse("h5:index"))
+    return HttpResponseRedirect(reverse(ROLE_HOME.get(user.role, "admin:index")))
+
+
+api_v1 = [
+    path("", include("accounts.urls")),
+    path("", include("apartments.urls")),
+    path("", include("residents.urls")),
+    path("", include("sensors.urls")),
+    path("", include("alerts.urls")),
+    path("", include("services.urls")),
+    path("", include("cockpit.api_urls")),
+]
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("cockpit.urls")),
+    path("", include("alerts.page_urls")),
+    path("", include("services.page_urls")),
+    path("", include("apartments.page_urls")),
+    path("", include("residents.page_urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+admin.site.site_header = "e智办 · 石桥街道流动人口公寓管理"
+admin.site.site_title = "e智办"
+admin.site.index_title = "管理首页"

@@ -1,0 +1,206 @@
+/* The three alarm ends: one WebSocket (/ws/alerts/) with catch-up on reconnect, actions over the REST API. */
+(function () {
+  "use strict";
+  const END = document.body.dataset.end;
+  const MAY_COMMAND = document.body.dataset.mayCommand === "1";
+  const SEV_RANK = { critical: 0, major: 1, minor: 2, warning: 3 };
+  const alarms = new Map();
+  let version = null;
+  let selected = null;
+  let socket = null;
+  let retry = 500;
+
+  const $ = (id) => document.getElementById(id);
+  const csrf = () => (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false }) : "");
+  const fmt = (v) => (v === null || v === undefined ? "" : Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 2 }));
+
+  function setConn(ok, text) {
+    const el = $("conn");
+    el.textContent = text;
+    el.className = "conn " + (ok ? "on" : "off");
+  }
+
+  function connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const since = version === null ? "" : "&since=" + version;
+    socket = new WebSocket(proto + "//" + location.host + "/ws/alerts/?end=" + END + since);
+    socket.onopen = () => { retry = 500; setConn(true, "实时连接"); };
+    socket.onclose = () => {
+      setConn(false, "已断开, 正在重连…");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+    socket.onmessage = (e) => receive(JSON.parse(e.data));
+  }
+
+  function receive(msg) {
+    if (msg.type === "alarm.snapshot") {
+      if (msg.since === null) alarms.clear();
+      msg.alarms.forEach(upsert);
+      version = Math.max(version || 0, msg.version);
+      render();
+    } else if (msg.type === "alarm.changed") {
+      upsert(msg.alarm);
+      version = Math.max(version || 0, msg.version);
+      render();
+      if (msg.event === "raised") flash(msg.alarm);
+    } else if (msg.type === "command.changed") {
+      showCommand(msg.command);
+    } else if (msg.type === "error") {
+      showError(msg.alarm_id, msg.message);
+    }
+  }
+
+  function upsert(a) {
+    const old = alarms.get(a.id);
+    if (old && old.version > a.version) return;
+    if (a.status === "closed") alarms.delete(a.id); else alarms.set(a.id, a);
+  }
+
+  function flash(a) {
+    document.title = "【" + a.severity_label + "】" + a.title + " · e智办";
+    if (navigator.vibrate) navigator.vibrate([300, 100, 300]);
+  }
+
+  function render() {
+    const list = $("alarms");
+    const rows = [...alarms.values()].sort(
+      (a, b) => SEV_RANK[a.severity] - SEV_RANK[b.severity] || (a.raised_at < b.raised_at ? 1 : -1));
+    list.replaceChildren(...rows.map(card));
+    $("empty").hidden = rows.length > 0;
+    const open = rows.filter((a) => a.status === "raised").length;
+    $("summary").textContent = rows.length ? `共 ${rows.length} 条告警, ${open} 条未确认` : "";
+    const stats = $("stats");
+    if (stats) {
+      const by = (s) => rows.filter((a) => a.severity === s).length;
+      stats.innerHTML = ["critical:紧急", "major:重要", "minor:次要", "warning:预警"].map((p) => {
+        const [k, label] = p.split(":");
+        return `<div class="stat sev-${k}"><b>${by(k)}</b><span>${label}</span></div>`;
+      }).join("");
+    }
+    if (selected && !alarms.has(selected)) selected = null;
+    if (selected) showCamera(alarms.get(selected));
+  }
+
+  function card(a) {
+    const node = $("alarm-card").content.firstElementChild.cloneNode(true);
+    node.dataset.id = a.id;
+    node.classList.add("sev-" + a.severity, "st-" + a.status);
+    if (a.id === selected) node.classList.add("selected");
+    node.querySelector(".sev").textContent = a.severity_label;
+    node.querySelector(".title").textContent = a.title;
+    node.querySelector(".status").textContent = a.cleared_at ? a.status_label + " · 已恢复" : a.status_label;
+    const where = a.device ? ` · ${a.device.location || a.device.key}` : "";
+    node.querySelector(".place").textContent = a.apartment.name + where;
+    node.querySelector(".value").textContent = a.last_value === null || !a.unit ? "" :
+      `当前 ${fmt(a.last_value)} ${a.unit} · 峰值 ${fmt(a.peak_value)} ${a.unit}` + (a.trigger_count > 1 ? ` · 触发 ${a.trigger_count} 次` : "");
+    let times = "告警 " + time(a.raised_at);
+    if (a.acknowledged_at) times += ` · ${a.acknowledged_by} 于 ${time(a.acknowledged_at)} 在${a.acknowledged_via_label}确认`;
+    node.querySelector(".times").textContent = times;
+    const ack = node.querySelector(".ack");
+    ack.hidden = a.status !== "raised";
+    ack.onclick = () => act(a.id, "acknowledge", { end: END });
+    node.querySelector(".onsite").onclick = () => act(a.id, "handle", { end: END, responder: "true" });
+    node.querySelector(".note-btn").onclick = () => toggle(node, ".note-form");
+    node.querySelector(".close-btn").onclick = () => toggle(node, ".close-form");
+    const cmd = node.querySelector(".command-btn");
+    cmd.hidden = !MAY_COMMAND;
+    cmd.onclick = () => select(a.id, true);
+    node.querySelector(".note-form").onsubmit = (e) => {
+      e.preventDefault();
+      const data = new FormData(e.target);
+      data.append("end", END);
+      act(a.id, "handle", data);
+    };
+    node.querySelector(".close-form").onsubmit = (e) => {
+      e.preventDefault();
+      const f = new FormData(e.target);
+      act(a.id, "close", { end: END, disposition: f.get("disposition"), note: f.get("note") });
+    };
+    node.onclick = (e) => { if (e.target.tagName !== "BUTTON" && !e.target.closest("form")) select(a.id, false); };
+    return node;
+  }
+
+  function toggle(node, sel) { const f = node.querySelector(sel); f.hidden = !f.hidden; }
+
+  async function act(id, action, body) {
+    const isForm = body instanceof FormData;
+    const res = await fetch(`/api/v1/alarms/${id}/${action}/`, {
+      method: "POST", credentials: "same-origin",
+      headers: isForm ? { "X-CSRFToken": csrf() } : { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: isForm ? body : JSON.stringify(body),
+    });
+    if (!res.ok) {
+      const err = await res.json().catch(() => ({ message: "操作失败 (" + res.status + ")" }));
+      showError(id, err.message);
+    }
+  }
+
+  function showError(id, message) {
+    const node = document.querySelector(`.alarm[data-id="${id}"] .error`);
+    if (node) { node.textContent = message; node.hidden = false; } else alert(message);
+  }
+
+  function select(id, forCommand) {
+    selected = id;
+    document.querySelectorAll(".alarm").forEach((n) => n.classList.toggle("selected", Number(n.dataset.id) === id));
+    const a = alarms.get(id);
+    showCamera(a);
+    const target = $("command-target");
+    if (target && a) target.textContent = `告警: ${a.apartment.name} ${a.title}`;
+    if (forCommand && $("plan")) $("plan").focus();
+  }
+
+  function showCamera(a) {
+    const box = $("camera");
+    if (!box || !a) return;
+    if (box.dataset.alarm === String(a.id) && box.dataset.cam === String(a.camera && a.camera.id)) return;
+    box.dataset.alarm = a.id;
+    box.dataset.cam = a.camera && a.camera.id;
+    if (!a.camera) { box.innerHTML = `<p class="muted">${a.apartment.name} 未登记摄像头</p>`; return; }
+    const c = a.camera;
+    box.innerHTML = `<video controls muted autoplay playsinline src="${c.stream_url}"></video>
+      <p>${a.apartment.name} · ${c.name}${c.floor !== null ? " (" + c.floor + "层)" : ""} · ${c.protocol.toUpperCase()}
+      <a href="${c.stream_url}" target="_blank" rel="noopener">打开直播</a></p>`;
+  }
+
+  async function loadPlans() {
+    const select = $("plan");
+    if (!select) return;
+    const res = await fetch("/api/v1/plans/", { credentials: "same-origin" });
+    if (!res.ok) return;
+    const data = await res.json();
+    select.innerHTML = data.results.map((p) => `<option value="${p.id}">${p.category_label} · ${p.name}</option>`).join("");
+    $("command-form").onsubmit = async (e) => {
+      e.preventDefault();
+      if (!selected) { $("command-target").textContent = "请先选择一条告警"; return; }
+      const res = await fetch("/api/v1/commands/", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ plan: Number(select.value), alarm: selected }),
+      });
+      const body = await res.json();
+      if (!res.ok) { $("command-target").textContent = body.message; return; }
+      showCommand(body);
+    };
+  }
+
+  let currentCommand = null;
+  function showCommand(c) {
+    const live = $("command-live");
+    if (!live) return;
+    if (currentCommand && c.id !== currentCommand && !(selected && c.alarm_id === selected)) return;
+    currentCommand = c.id;
+    live.hidden = false;
+    $("command-title").textContent = `${c.plan}: ${c.what} (${c.status === "active" ? "进行中" : "已结束"})`;
+    $("command-video").innerHTML = c.video_url ? `视频会商: <a href="${c.video_url}" target="_blank" rel="noopener">${c.video_url}</a>` : "";
+    $("command-people").innerHTML = c.participants.map(
+      (p) => `<li class="p-${p.status}"><b>${p.name}</b> ${p.role} <span>${p.status_label}</span></li>`).join("");
+    $("command-timeline").innerHTML = c.timeline.map(
+      (t) => `<li><time>${time(t.at)}</time> ${t.text}</li>`).join("");
+  }
+
+  connect();
+  loadPlans();
+})();

@@ -1,0 +1,118 @@
+/* The block drill-down: floors, rooms, devices with sparklines, residents, alarms, hazards,
+   inspections, feedback, and the one-click command of the alerts app. */
+(function () {
+  "use strict";
+  const { esc, num, cookie } = window.cockpitCommon;
+  const detail = JSON.parse(document.getElementById("detail-data").textContent);
+  const PENDING = `<li class="pending-note">该模块数据待接入</li>`;
+
+  function spark(points) {
+    if (!points || points.length < 2) return "";
+    const lo = Math.min(...points), hi = Math.max(...points), span = hi - lo || 1;
+    const step = 150 / (points.length - 1);
+    const pts = points.map((v, i) => `${(i * step).toFixed(1)},${(20 - ((v - lo) / span) * 18).toFixed(1)}`).join(" ");
+    return `<svg class="spark" viewBox="0 0 150 22" preserveAspectRatio="none"><polyline points="${pts}"/></svg>`;
+  }
+  function device(d) {
+    const vals = d.values.map((v) => `${esc(v.label)} ${v.yes_no ? (v.value ? "是" : "否") : esc(fmt(v.value)) + esc(v.unit)}`)
+      .join(" · ");
+    return `<div class="device${d.online ? "" : " off"}" data-device="${esc(d.key)}">` +
+      `<span class="st ${d.online ? "on" : "off"}">${d.online ? "在线" : "离线"}</span>` +
+      `<div class="dn">${esc(d.type)}</div><div>${esc(d.location)}</div>` +
+      `<div class="vals">${vals || "暂无数据"}</div>${spark(d.sparkline && d.sparkline.points)}</div>`;
+  }
+  function fmt(v) { return Number.isInteger(v) ? v : Number(v).toFixed(2).replace(/\.?0+$/, ""); }
+
+  function render(d) {
+    const f = d.figures;
+    const badge = document.getElementById("block-state");
+    if (f) {
+      badge.textContent = f.state_label;
+      badge.className = `badge ${f.state}`;
+      document.getElementById("block-risk").textContent =
+        `风险分 ${f.risk_score}` + (f.risk_reasons.length ? "：" + f.risk_reasons.join("，") : "");
+    }
+    document.getElementById("building-devices").innerHTML = d.building_devices.map(device).join("");
+    document.getElementById("floors").innerHTML = d.floors.map((fl) => {
+      const rooms = fl.rooms.map((r) => {
+        const cls = r.occupants === 0 ? "empty" : r.occupants >= r.capacity ? "full" : "";
+        return `<span class="room ${cls}" title="${esc(r.kind)}">${esc(r.number)} ${r.occupants}/${r.capacity}</span>`;
+      }).join("");
+      return `<div class="floor"><div class="fl">${fl.floor}F</div><div><div class="rooms">${rooms}</div>` +
+        `<div class="devices">${fl.devices.map(device).join("")}</div></div></div>`;
+    }).join("");
+    const counts = f ? [
+      ["在住", f.residents], ["床位", f.beds], ["已登记", f.registered], ["未登记", f.unregistered],
+      ["逾期未登记", f.registration_overdue], ["居住证", f.permits], ["设备在线", `${f.devices_online}/${f.devices}`],
+      ["巡查覆盖", f.patrol_coverage == null ? null : `${Math.round(f.patrol_coverage * 100)}%`],
+    ] : [];
+    document.getElementById("counts").innerHTML = counts.map(([label, v]) =>
+      `<div class="tile"><div class="label">${esc(label)}</div><div class="value${v == null ? " pending" : ""}">` +
+      `${v == null ? "待接入" : esc(typeof v === "number" ? num(v) : v)}</div></div>`).join("");
+    list("alarms", d.alarms, (a) => `<li class="${a.open ? "over" : ""}">${esc(a.kind)} ${esc(a.text || "")}` +
+      `<span class="r">${esc(a.status)} ${esc(short(a.raised_at))}</span></li>`, "近期无报警");
+    list("hazards", d.hazards, (h) => `<li class="${h.overdue ? "over" : ""}">[${esc(h.kind)}] ${esc(h.title)}` +
+      `<span class="r">${esc(h.severity)} · ${esc(h.status)} · 期限 ${esc(h.deadline)}${h.overdue ? "（已逾期）" : ""}</span></li>`,
+      "无未整改隐患");
+    list("inspections", d.inspections, (i) => `<li>${esc(i.kind)} · ${esc(i.inspector)}` +
+      `<span class="r">${esc(i.status)} ${esc(short(i.signed_at))}</span></li>`, "暂无检查记录");
+    list("feedback", d.feedback, (x) => `<li class="${x.overdue ? "over" : ""}">${esc(x.title)}` +
+      `<span class="r">${esc(x.status)} ${esc(short(x.created_at))}</span></li>`, "暂无待办诉求");
+    setupCommand(d.command);
+  }
+  function short(iso) { return iso ? iso.slice(5, 16).replace("T", " ") : ""; }
+  function list(id, rows, row, empty) {
+    const el = document.getElementById(id);
+    if (rows == null) { el.innerHTML = PENDING; return; }
+    el.innerHTML = rows.length ? rows.map(row).join("") : `<li class="pending-note">${esc(empty)}</li>`;
+  }
+
+  // --- one-click command (the alerts app's API) -------------------------------------------------
+  function setupCommand(cmd) {
+    const btn = document.getElementById("command-open");
+    const panel = document.getElementById("command-panel");
+    if (!cmd) {
+      btn.disabled = true;
+      btn.title = "一键指挥模块待接入";
+      return;
+    }
+    btn.disabled = false;
+    btn.onclick = () => { panel.hidden = !panel.hidden; };
+    const choices = (cmd.choices || []).map((c) => `<option value="${esc(c.value)}">${esc(c.label)}</option>`).join("");
+    document.getElementById("command-body").innerHTML =
+      `<form class="command-form" id="command-form">` +
+      `<label>${esc(cmd.choice_label)} <select name="choice">${choices}</select></label>` +
+      `<textarea name="text" rows="3" maxlength="500">${esc(cmd.default_text || "")}</textarea>` +
+      `<button class="btn" type="submit" id="command-send">立即下达指挥</button>` +
+      `<div class="command-result" id="command-result" role="status"></div></form>`;
+    document.getElementById("command-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const form = e.target, out = document.getElementById("command-result");
+      const payload = { ...(cmd.payload || {}) };
+      payload[cmd.choice_field] = /^\d+$/.test(form.choice.value) ? Number(form.choice.value) : form.choice.value;
+      payload[cmd.text_field] = form.text.value;
+      out.textContent = "正在下达…";
+      form.querySelector("button").disabled = true;
+      try {
+        const r = await fetch(cmd.url, { method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken"), Accept: "application/json" },
+          body: JSON.stringify(payload) });
+        const data = await r.json().catch(() => ({}));
+        if (r.ok) {
+          const people = (data.participants || []).map((p) => `${p.name}（${p.role}）${p.status_label}`).join("，");
+          out.textContent = `指挥已下达：${data.plan || ""}` + (people ? `；联动：${people}` : "");
+        } else {
+          out.textContent = data.message || `下达失败（${r.status}）`;
+        }
+        out.dataset.ok = r.ok ? "1" : "0";
+      } catch (err) {
+        out.textContent = "网络中断，指挥未下达，请重试";
+        out.dataset.ok = "0";
+      }
+      form.querySelector("button").disabled = false;
+    });
+  }
+
+  render(detail);
+  document.body.dataset.ready = "1";
+})();

@@ -1,0 +1,118 @@
+"""Settings switch with the environment, and bad configuration stops with one clear sentence."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
+    "'layer': s.CHANNEL_LAYERS['default']['BACKEND'], 'eager': s.CELERY_TASK_ALWAYS_EAGER, "
+    "'broker': s.CELERY_BROKER_URL, 'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE}))"
+)
+
+CLEAN = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in {"DATABASE_URL", "REDIS_URL", "MQTT_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+}
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**CLEAN, "DJANGO_SETTINGS_MODULE": "shijiao.settings", "VAR_DIR": str(ROOT / "var" / "test"), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_runs_on_embedded_defaults_with_no_environment():
+    result = run(PRINT_SETTINGS)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["engine"] == "django.db.backends.sqlite3"
+    assert got["name"].endswith("db.sqlite3")
+    assert got["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert got["eager"] is True
+    assert got["lang"] == "zh-hans" and got["tz"] == "Asia/Shanghai"
+
+
+def test_it_switches_to_postgresql_and_redis_from_the_environment():
+    result = run(
+        PRINT_SETTINGS,
+        DATABASE_URL="postgres://app:secret@db.example:5433/shijiao",
+        REDIS_URL="redis://cache.example:6379/2",
+    )
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["engine"] == "django.db.backends.postgresql"
+    assert got["name"] == "shijiao"
+    assert got["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert got["eager"] is False
+    assert got["broker"] == "redis://cache.example:6379/2"
+
+
+def test_a_malformed_database_url_stops_manage_py_with_one_sentence():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**CLEAN, "DATABASE_URL": "mysql//oops"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "DATABASE_URL" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_redis_stops_the_server_with_one_sentence():
+    result = run("import shijiao.asgi", REDIS_URL="redis://127.0.0.1:1/0")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Redis" in lines[0] and "REDIS_URL" in lines[0]
+
+
+def test_a_non_numeric_setting_is_named_in_the_error():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**CLEAN, "REGISTRATION_DEADLINE_DAYS": "three"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "REGISTRATION_DEADLINE_DAYS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **CLEAN,
+            "DEBUG": "false",
+            "SECRET_KEY": "x7#kq2!vd9@pl4$wz8^mn3&rt6*yb1(hs5)gj0-cf+ue=ai_oe[LONGKEY]",
+            "ALLOWED_HOSTS": "ezhiban.example.cn",
+            "PII_ENCRYPTION_KEY": "2cvNHfT3QGyO1Hc8D9yM0uGZ8I7h0Z8rA9B2c3D4e5E=",
+            "PII_HASH_KEY": "another-long-random-secret-for-the-keyed-hash",
+            "VAR_DIR": str(ROOT / "var" / "test"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
