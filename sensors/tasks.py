@@ -9,6 +9,7 @@ from sensors.ingest import RawMessage, ingest_messages
 
 
 @shared_task(
+    bind=True,
     name="sensors.ingest_batch",
     acks_late=True,
     autoretry_for=(OperationalError,),
@@ -16,14 +17,19 @@ from sensors.ingest import RawMessage, ingest_messages
     retry_backoff_max=30,
     max_retries=None,
 )
-def ingest_batch(messages: list[list]) -> dict:
+def ingest_batch(self, messages: list[list], ledger: bool = False) -> dict:
     """Store one batch handed over by the MQTT consumer: ``[[topic, username, payload, received_at], ...]``.
 
     Safe to run twice (a redelivered task stores nothing new), so the broker may redeliver it after a crash.
+    With ``ledger`` the batch came through :func:`sensors.handover.batch_hand_over` and is struck off once stored.
     """
     result = ingest_messages(
         RawMessage(topic, payload, username, received_at) for topic, username, payload, received_at in messages
     )
+    if ledger:
+        from sensors.handover import batch_done
+
+        batch_done(self.request.id, app=self.app)
     return {"messages": result.messages, "stored": result.stored, "rejected": result.rejected}
 
 
@@ -53,3 +59,13 @@ def expire_commands() -> int:
     from sensors.commands import commands_expire
 
     return commands_expire()
+
+
+@shared_task(name="sensors.sweep_handovers")
+def sweep_handovers() -> dict:
+    from sensors.handover import batches_sweep, uses_ledger
+
+    if not uses_ledger():
+        return {}
+    sweep = batches_sweep()
+    return {"pending": sweep.pending, "requeued": sweep.requeued, "dead": sweep.dead, "skipped": sweep.skipped}

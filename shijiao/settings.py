@@ -303,6 +303,9 @@ INGEST_MAX_PAST_DAYS = envint("INGEST_MAX_PAST_DAYS", 7)
 INGEST_BATCH_MESSAGES = envint("INGEST_BATCH_MESSAGES", 2000)
 INGEST_FLUSH_MS = envint("INGEST_FLUSH_MS", 50)
 INGEST_QUEUE = envstr("INGEST_QUEUE", "celery")
+# A batch handed over this long ago, neither stored, queued nor held by a worker, is queued again (sensors/handover.py).
+INGEST_REQUEUE_AFTER_SECONDS = envint("INGEST_REQUEUE_AFTER_SECONDS", 60)
+INGEST_SWEEP_SECONDS = envint("INGEST_SWEEP_SECONDS", 30)
 DEVICE_CACHE_SECONDS = envint("DEVICE_CACHE_SECONDS", 30)
 DEVICE_COMMAND_TIMEOUT_SECONDS = envint("DEVICE_COMMAND_TIMEOUT_SECONDS", 30)
 CELERY_BEAT_SCHEDULE.update(
@@ -311,6 +314,7 @@ CELERY_BEAT_SCHEDULE.update(
         "sensors-rollup": {"task": "sensors.rollup", "schedule": 60.0},
         "sensors-purge": {"task": "sensors.purge", "schedule": 3600.0},
         "sensors-expire-commands": {"task": "sensors.expire_commands", "schedule": 5.0},
+        "sensors-sweep-handovers": {"task": "sensors.sweep_handovers", "schedule": float(INGEST_SWEEP_SECONDS)},
     }
 )
 

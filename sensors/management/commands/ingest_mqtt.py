@@ -55,9 +55,13 @@ class Command(BaseCommand):
 
     @staticmethod
     def _to_celery(batch: list[list]) -> None:
+        from sensors.handover import batch_hand_over, uses_ledger
         from sensors.tasks import ingest_batch
 
-        ingest_batch.apply_async(args=[batch], queue=settings.INGEST_QUEUE)
+        if uses_ledger():
+            batch_hand_over(batch)
+        else:
+            ingest_batch.apply_async(args=[batch], queue=settings.INGEST_QUEUE)
 
     @staticmethod
     def _in_process(batch: list[list]) -> None:
