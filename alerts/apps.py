@@ -12,9 +12,12 @@ class AlertsConfig(AppConfig):
         from alerts import receivers
         from alerts.models import AlertRule, RuleCondition
         from alerts.rules import rule_cache
-        from sensors.signals import device_status_changed, readings_stored
+        from sensors.signals import device_status_changed, readings_repeated, readings_stored
 
         readings_stored.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings")
+        # Evaluation is idempotent (a rule's state skips readings it has gone past): a redelivered batch whose
+        # first run died after storing gets its alarms; one that ran fully changes nothing.
+        readings_repeated.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings_repeated")
         device_status_changed.connect(receivers.on_device_status_changed, dispatch_uid="alerts.device_status")
         try:
             from residents.signals import suspicious_movement

@@ -82,7 +82,7 @@ def _publish(command: Command) -> None:
         fresh = Command.objects.select_related("plan", "apartment", "started_by").get(pk=pk)
         push.send_to_groups(groups, {"type": "command.changed", "command": command_payload(fresh)})
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def timeline(command: Command, kind: str, text: str, *, at: datetime | None = None, actor: User | None = None) -> None:
@@ -179,7 +179,7 @@ def command_start(
             from alerts.alarms import _record
 
             _record(alert, AlertEvent.Kind.COMMAND, now, actor=by, note=_("启动预案“%(plan)s”") % {"plan": plan.name})
-        transaction.on_commit(lambda: notifications.enqueue(ids))
+        transaction.on_commit(lambda: notifications.enqueue(ids), robust=True)
         _queue_device_actions(command)
     return command
 
@@ -234,7 +234,7 @@ def _queue_device_actions(command: Command) -> None:
         from alerts import tasks
 
         pk = command.pk
-        transaction.on_commit(lambda: tasks.device_actions.delay(pk))
+        transaction.on_commit(lambda: tasks.device_actions.delay(pk), robust=True)
 
 
 def run_pending_device_actions(*, command_id: int) -> int:

@@ -27,7 +27,7 @@ def request(alert: Alert) -> None:
     from alerts import tasks
 
     pk = alert.pk
-    transaction.on_commit(lambda: tasks.escalate.delay(pk))
+    transaction.on_commit(lambda: tasks.escalate.delay(pk), robust=True)
 
 
 def plan(alert: Alert) -> list[PlannedEscalation]:
@@ -94,5 +94,5 @@ def run_due(*, now: datetime | None = None, alert_id: int | None = None, limit: 
 
         for alert, lines in notes.values():
             _record(alert, AlertEvent.Kind.ESCALATED, now, note="; ".join(lines))
-        transaction.on_commit(lambda: notifications.enqueue(created))
+        transaction.on_commit(lambda: notifications.enqueue(created), robust=True)
     return created

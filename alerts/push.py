@@ -149,7 +149,7 @@ def publish_alarm(alert: Alert, kind: str, event: AlertEvent | None = None) -> N
     """Send the change to the alarm's groups once the transaction commits (never a rolled-back alarm)."""
     message = alarm_message(alert, kind, event)
     groups = [ALL_GROUP, apartment_group(alert.apartment_id)]
-    transaction.on_commit(lambda: send_to_groups(groups, message))
+    transaction.on_commit(lambda: send_to_groups(groups, message), robust=True)
 
 
 class _PushLoop:

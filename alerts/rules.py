@@ -14,13 +14,14 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 
 from alerts import alarms
 from alerts.models import AlertRule, RuleCondition, RuleState
+from sensors import storage
 from sensors.models import Device, Metric
 from sensors.types import Point
 
@@ -98,6 +99,7 @@ class CompiledRule:
     conditions: tuple[Condition, ...]
     offline: bool
     metrics: frozenset[str] = field(default_factory=frozenset)
+    rate_metrics: frozenset[str] = field(default_factory=frozenset)  # metrics of its rise/fall-rate conditions
 
     @property
     def rank(self) -> int:
@@ -151,6 +153,7 @@ class _RuleCache:
                     conditions=tuple(conditions),
                     offline=offline,
                     metrics=frozenset(c.metric for c in conditions),
+                    rate_metrics=frozenset(c.metric for c in conditions if c.kind in (K.RISE_RATE, K.FALL_RATE)),
                 )
             )
         self.units = {(m.device_type_id, m.key): m.unit for m in Metric.objects.all()}
@@ -307,6 +310,24 @@ def _remember(point: Point, before: dict[tuple[int, str], list | None]) -> None:
     _seen[key] = _next_entry(previous, point)
 
 
+def _warm_rates(points: list[Point], devices: dict[int, dict]) -> None:
+    """A rate needs an earlier reading. A process that has not seen this (device, metric) yet (it just started)
+    takes as its reference the last stored reading at least RATE_WINDOW_SECONDS older than its first point, so
+    that point's rate is measured at once, as a warm process would: a jump across a worker restart (the old
+    process stored the 30 °C readings and died, the new one gets the 95 °C ones) is still seen. Once per key."""
+    cold: dict[tuple[int, str], datetime] = {}
+    for point in points:  # sorted by device and time: the first point of a key is its earliest
+        key = (point.device_id, point.metric)
+        if key in _seen or key in cold or point.device_id not in devices:
+            continue
+        device = devices[point.device_id]
+        rules = rules_for_device(device["device_type_id"], device["apartment_id"], device["id"])
+        if any(point.metric in rule.rate_metrics for rule in rules):
+            cold[key] = point.ts - timedelta(seconds=RATE_WINDOW_SECONDS)
+    for key, (ts, value) in storage.readings_before(cold).items():
+        _seen.setdefault(key, [value, _iso(ts), None, value, _iso(ts)])
+
+
 def _may_fire(rule: CompiledRule, device_id: int) -> bool:
     results = []
     for cond in rule.conditions:
@@ -326,6 +347,7 @@ def evaluate_points(points: Iterable[Point], *, now: datetime | None = None) -> 
     if not points:
         return []
     devices = device_cache.get({p.device_id for p in points})
+    _warm_rates(points, devices)
     relevant: dict[tuple[int, int], tuple[CompiledRule, list[Point]]] = {}
     candidates: set[tuple[int, int]] = set()
     before: dict[tuple[int, str], list | None] = {}

@@ -176,7 +176,9 @@ def may_review(user: User, hazard: Hazard) -> bool:
 def _event(hazard: Hazard, action: str, actor: User | None, note: str = "") -> HazardEvent:
     event = HazardEvent.objects.create(hazard=hazard, action=action, actor=actor, note=note[:500])
     hazard_id, status = hazard.pk, hazard.status
-    transaction.on_commit(lambda: hazard_changed.send(sender=Hazard, hazard_id=hazard_id, action=action, status=status))
+    transaction.on_commit(
+        lambda: hazard_changed.send(sender=Hazard, hazard_id=hazard_id, action=action, status=status), robust=True
+    )
     return event
 
 

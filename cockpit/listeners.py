@@ -44,7 +44,7 @@ def schedule_block_refresh(apartment_id: int | None) -> None:
             return
         refresh_figures_task.apply_async(kwargs={"apartment_ids": [apartment_id]}, countdown=delay)
 
-    transaction.on_commit(queue)
+    transaction.on_commit(queue, robust=True)
 
 
 def _refresh_in_thread(apartment_id: int) -> None:

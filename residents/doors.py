@@ -231,7 +231,8 @@ def access_decide(
         transaction.on_commit(
             lambda: registration_reminder.send(
                 sender=AccessEvent, resident_id=resident_id, apartment_id=apartment_id, link=link, at=at
-            )
+            ),
+            robust=True,
         )
     if is_elevator and elevator_floor is not None and elevator_floor not in floors:
         _record_suspicious(
@@ -245,7 +246,8 @@ def access_decide(
     transaction.on_commit(
         lambda: access_decided.send(
             sender=AccessEvent, event_id=event_id, apartment_id=apartment_id, decision=decision, at=at
-        )
+        ),
+        robust=True,
     )
     message = MESSAGES[decision] if decision != Decision.DENY_INVALID else reason
     if is_elevator and decision in (Decision.OPEN, Decision.OPEN_REMIND):
@@ -261,7 +263,8 @@ def _record_suspicious(device: Device, kind: str, detail: dict, at: datetime, re
     transaction.on_commit(
         lambda: suspicious_movement.send(
             sender=SuspiciousMovement, apartment_id=apartment_id, device_id=device_id, kind=kind, detail=detail, at=at
-        )
+        ),
+        robust=True,
     )
     return movement
 

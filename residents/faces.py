@@ -240,7 +240,7 @@ def face_index_changed(apartment_ids) -> None:
     FaceIndexBucket.objects.filter(apartment_id__in=buckets).update(version=F("version") + 1)
     # Tell other processes now (this process reads its own transaction) and again once committed.
     cache.set(STAMP_KEY, uuid.uuid4().hex, timeout=None)
-    transaction.on_commit(lambda: cache.set(STAMP_KEY, uuid.uuid4().hex, timeout=None))
+    transaction.on_commit(lambda: cache.set(STAMP_KEY, uuid.uuid4().hex, timeout=None), robust=True)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def command_send(
             deadline=timezone.now() + timedelta(seconds=timeout),
         )
         audit_record(actor=actor, action="device.command", target=command, fields=[action], reason=command.reason)
-        transaction.on_commit(lambda: _deliver(command.pk))
+        transaction.on_commit(lambda: _deliver(command.pk), robust=True)
     return command
 
 

@@ -44,7 +44,7 @@ def devices_mark_seen(device_ids: Iterable[int], *, at: datetime) -> list[int]:
             Device.objects.filter(pk__in=[pk for pk, _ in rows]).update(last_seen_at=at, is_online=True)
             back = [pk for pk, online in rows if not online]
         if back:
-            transaction.on_commit(lambda: _announce(back, online=True, at=at))
+            transaction.on_commit(lambda: _announce(back, online=True, at=at), robust=True)
     return back
 
 
@@ -75,7 +75,7 @@ def devices_check_offline(*, now: datetime | None = None) -> list[int]:
             ]
             if now_gone:
                 Device.objects.filter(pk__in=now_gone).update(is_online=False)
-                transaction.on_commit(lambda ids=now_gone: _announce(ids, online=False, at=now))
+                transaction.on_commit(lambda ids=now_gone: _announce(ids, online=False, at=now), robust=True)
         gone.extend(now_gone)
     return gone
 

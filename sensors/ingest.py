@@ -4,7 +4,8 @@
 HTTP ingest, the in-process simulator). It never raises on bad input: each problem is counted
 per device and reason (``Rejection``) and the good readings of the same batch are stored.
 After the batch commits, ``readings_stored`` is sent once with the newly stored points, in this
-process, so alarm rules run in the ingest batch.
+process, so alarm rules run in the ingest batch; ``readings_repeated`` with the points stored before (see
+sensors/signals.py: a redelivered batch still gets its alarm rules run).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sensors.health import devices_mark_seen
 from sensors.models import Reading, Rejection, RejectionReason, StaleRollupHour
 from sensors.parsers import CommandReply, Parsed, RawMessage, parse_message
 from sensors.registry import directory
-from sensors.signals import readings_stored
+from sensors.signals import readings_repeated, readings_stored
 from sensors.types import Point
 
 __all__ = ["IngestResult", "RawMessage", "ingest_messages"]
@@ -80,15 +81,19 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
     if replies:
         _record_replies(replies, parsed)
     if new_points:
-        _announce(new_points)
+        _announce(readings_stored, new_points)
+    if len(new_points) < len(points):
+        new = {(p.device_id, p.metric, p.ts) for p in new_points}
+        _announce(readings_repeated, [p for p in points if (p.device_id, p.metric, p.ts) not in new])
     return result
 
 
-def _announce(points: list[Point]) -> None:
+def _announce(signal, points: list[Point]) -> None:
     # send_robust: one failing listener must not make the worker retry a batch that is already stored.
-    for receiver, outcome in readings_stored.send_robust(sender=Reading, points=points):
+    for receiver, outcome in signal.send_robust(sender=Reading, points=points):
         if isinstance(outcome, Exception):
-            log.error("readings_stored receiver %r failed", receiver, exc_info=outcome)
+            log.error("%s receiver %r failed", "readings_stored" if signal is readings_stored else "readings_repeated",
+                      receiver, exc_info=outcome)  # fmt: skip
 
 
 def _record_replies(replies: list[CommandReply], parsed: list[Parsed]) -> None:

@@ -8,6 +8,7 @@ the same arrays): no per-row round trip, no ORM objects. SQLite (the demo) takes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import psycopg
 from django.db import connection
@@ -101,3 +102,37 @@ def latest_upsert(points: Sequence[Point]) -> None:
         update_fields=["ts", "value"],
         batch_size=500,
     )
+
+
+_PREVIOUS_PG = """
+SELECT k.device_id, k.metric, r.ts, r.value
+FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[]) AS k(device_id, metric, before)
+CROSS JOIN LATERAL (
+    SELECT ts, value FROM sensors_reading
+    WHERE device_id = k.device_id AND metric = k.metric AND ts < k.before
+    ORDER BY ts DESC LIMIT 1
+) AS r
+"""
+
+
+def readings_before(keys: dict[tuple[int, str], datetime]) -> dict[tuple[int, str], tuple[datetime, float]]:
+    """The last stored reading of each (device, metric) before the given moment: one index probe per key."""
+    if not keys:
+        return {}
+    if connection.vendor == "postgresql":
+        columns = [[d for d, _ in keys], [m for _, m in keys], list(keys.values())]
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_PREVIOUS_PG, columns, binary=True)
+            return {(d, m): (ts, value) for d, m, ts, value in cursor.fetchall()}
+    found = {}
+    for (device_id, metric), before in keys.items():
+        row = (
+            Reading.objects.filter(device_id=device_id, metric=metric, ts__lt=before)
+            .order_by("-ts")
+            .values_list("ts", "value")
+            .first()
+        )
+        if row is not None:
+            found[(device_id, metric)] = row
+    return found

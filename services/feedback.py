@@ -161,7 +161,9 @@ def escalate_overdue(*, now: datetime | None = None) -> list[int]:
             ).update(escalated_at=now)
             if done:
                 escalated.append(pk)
-                transaction.on_commit(lambda pk=pk: feedback_escalated.send(sender=Feedback, feedback_id=pk, at=now))
+                transaction.on_commit(
+                    lambda pk=pk: feedback_escalated.send(sender=Feedback, feedback_id=pk, at=now), robust=True
+                )
     if escalated:
         log.info("escalated %d overdue feedback threads to the street", len(escalated))
     return escalated

@@ -36,7 +36,7 @@ def _stale(sender, **_kwargs) -> None:
     namespaces = FEEDS[sender]
     bump(*namespaces)
     # Again after commit: a reader between the first bump and the commit may have cached the old rows.
-    transaction.on_commit(lambda: bump(*namespaces))
+    transaction.on_commit(lambda: bump(*namespaces), robust=True)
 
 
 def link_resident(sender, *, user, phone: str = "", **_kwargs) -> None:

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from alerts.alarms import alarm_close
 from alerts.models import Alert, AlertRule, RuleCondition, RuleState
 from alerts.rules import evaluate_points, evaluate_status, forget_process_state
-from sensors.models import DeviceType
+from sensors import storage
+from sensors.ingest import RawMessage, ingest_messages
+from sensors.models import DeviceType, Reading
 from sensors.signals import device_status_changed, readings_stored
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +78,47 @@ def test_it_raises_on_a_fast_rise_and_clears_when_it_slows(block):
     evaluate_points([block.point(e, "wire_temp", 53, 120)])
     alarm.refresh_from_db()
     assert alarm.cleared_at == block.at(120)
+
+
+def test_a_rise_across_a_worker_restart_is_measured_against_a_stored_reading_a_window_older(block):
+    e = block.electricity
+    # The old worker stored these and died; the jump happened while it was going.
+    for seconds, value in [(0, 30.0), (10, 30.0), (55, 94.0)]:
+        Reading.objects.create(device=e, metric="wire_temp", ts=block.at(seconds), value=value)
+    forget_process_state()  # the new worker: nothing in memory
+
+    evaluate_points([block.point(e, "wire_temp", 95.0, 60)])
+
+    [alarm] = open_alarms("wire_temp_rising")  # 30 → 95 °C over 50 s; against the 94 of 5 s ago it is no rise
+    assert alarm.raised_at == block.at(60)
+
+
+def test_a_batch_stored_by_a_worker_that_died_before_its_rules_ran_raises_its_alarm_when_redelivered(block):
+    e = block.electricity
+    now = block.at(120)
+    messages = [
+        RawMessage(f"shijiao/{e.key}/telemetry", json.dumps({"ts": int(block.at(t).timestamp() * 1000),
+                                                             "values": {"wire_temp": v}}))
+        for t, v in [(0, 96.0), (5, 97.0)]
+    ]  # fmt: skip
+    with transaction.atomic():  # what the dead worker got done: the readings, nothing after
+        storage.readings_insert([block.point(e, "wire_temp", 96.0, 0), block.point(e, "wire_temp", 97.0, 5)])
+    assert not open_alarms("wire_temp_critical")
+
+    result = ingest_messages(messages, now=now)  # the broker delivers the task again
+    assert result.stored == 0
+    [alarm] = open_alarms("wire_temp_critical")
+    assert alarm.raised_at == block.at(0) and alarm.peak_value == 97.0
+
+    ingest_messages(messages, now=now)  # and once more: nothing changes
+    [again] = open_alarms("wire_temp_critical")
+    assert (again.pk, again.trigger_count, again.peak_value) == (alarm.pk, alarm.trigger_count, 97.0)
+
+
+def test_a_first_reading_ever_is_not_a_rise(block):
+    forget_process_state()
+    evaluate_points([block.point(block.electricity, "wire_temp", 75.0, 60)])
+    assert not open_alarms("wire_temp_rising")
 
 
 def test_sensor_noise_between_close_readings_is_not_a_rise(block):
