@@ -11,8 +11,11 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from alerts import receivers
         from alerts.models import AlertRule, RuleCondition
-        from alerts.rules import rule_cache
+        from alerts.rules import rule_cache, urgent_triggers
         from sensors.signals import device_status_changed, readings_repeated, readings_stored
+        from sensors.urgency import register_triggers
+
+        register_triggers(urgent_triggers)  # the consumer's fast lane: readings these rules may fire on
 
         readings_stored.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings")
         # Evaluation is idempotent (a rule's state skips readings it has gone past): a redelivered batch whose

@@ -21,9 +21,10 @@ from django.db.models import Q
 
 from alerts import alarms
 from alerts.models import AlertRule, RuleCondition, RuleState
-from sensors import storage
+from sensors import storage, urgency
 from sensors.models import Device, Metric
 from sensors.types import Point
+from sensors.urgency import Triggers
 
 log = logging.getLogger(__name__)
 K = RuleCondition.Kind
@@ -119,6 +120,7 @@ class _RuleCache:
 
     def invalidate(self, **_kwargs) -> None:
         self._loaded_at = 0.0
+        urgency.table.invalidate()
 
     def by_type(self) -> dict[int, list[CompiledRule]]:
         if time.monotonic() - self._loaded_at > self.ttl:
@@ -162,6 +164,29 @@ class _RuleCache:
 
 
 rule_cache = _RuleCache()
+
+
+def urgent_triggers() -> Triggers:
+    """Each metric's loosest trigger over every enabled rule, for the MQTT consumer's fast lane (sensors.urgency).
+    Rate conditions are left out: one message cannot show a rate."""
+    triggers = Triggers()
+    for rules in rule_cache.by_type().values():
+        for rule in rules:
+            if not rule.enabled:
+                continue
+            for c in rule.conditions:
+                if c.kind == K.ABOVE:
+                    triggers.add_above(c.metric, c.threshold)
+                elif c.kind == K.BELOW:
+                    triggers.add_below(c.metric, c.threshold)
+                elif c.kind == K.BETWEEN:
+                    triggers.within.setdefault(c.metric, []).append((c.threshold, c.high))
+                elif c.kind == K.OUTSIDE:
+                    triggers.add_below(c.metric, c.threshold)
+                    triggers.add_above(c.metric, c.high)
+                elif c.kind == K.IS_TRUE:
+                    triggers.flags.add(c.metric)
+    return triggers
 
 
 def rules_for_device(device_type_id: int, apartment_id: int, device_id: int) -> list[CompiledRule]:

@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--interval-ms", type=int, default=40, help="time between two alarm publishes")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
+    parser.add_argument("--no-fast-lane", action="store_true", help="alarm-bearing readings wait for the batch window")
     args = parser.parse_args()
     if args.alarms < 1 or args.background < 0:
         parser.error("--alarms must be at least 1 and --background not negative")
@@ -211,6 +212,7 @@ def main() -> None:
         "MQTT_URL": MQTT_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "INGEST_QUEUE": queue,
+        "INGEST_FAST_LANE": "false" if args.no_fast_lane else "true",
         "CHANNEL_LAYER_PREFIX": f"alarmbench{tag}",
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
@@ -320,7 +322,7 @@ def clean_redis(tag: str, queue: str) -> None:
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
-    keys = [*client.scan_iter(f"*{tag}*"), *client.scan_iter(":1:*")]
+    keys = [*client.scan_iter(f"*{tag}*"), *client.scan_iter(":1:*"), *client.scan_iter("shijiao:ingest:*")]
     if keys:
         client.delete(*keys)
     client.delete("celery", queue)  # the bench's own database (13 by default): its default queue is ours

@@ -49,8 +49,15 @@ def uses_ledger(app: Celery | None = None) -> bool:
     return not app.conf.task_always_eager and str(app.conf.broker_url or "").startswith(("redis://", "rediss://"))
 
 
+_clients: dict[str, redis.Redis] = {}
+
+
 def _client(app: Celery) -> redis.Redis:
-    return redis.Redis.from_url(app.conf.broker_url, socket_timeout=10, socket_connect_timeout=5)
+    """One client (and connection pool) per broker URL and process: a connection per batch costs a TCP set-up."""
+    url = app.conf.broker_url
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30)
+    return _clients[url]
 
 
 def _send(app: Celery, task_id: str, batch: list[list]) -> None:

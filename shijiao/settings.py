@@ -303,6 +303,8 @@ INGEST_MAX_PAST_DAYS = envint("INGEST_MAX_PAST_DAYS", 7)
 INGEST_BATCH_MESSAGES = envint("INGEST_BATCH_MESSAGES", 2000)
 INGEST_FLUSH_MS = envint("INGEST_FLUSH_MS", 50)
 INGEST_QUEUE = envstr("INGEST_QUEUE", "celery")
+# The fast lane (sensors/urgency.py): a message an alarm rule may fire on does not wait out the batch window.
+INGEST_FAST_LANE = envbool("INGEST_FAST_LANE", True)
 # A batch handed over this long ago, neither stored, queued nor held by a worker, is queued again (sensors/handover.py).
 INGEST_REQUEUE_AFTER_SECONDS = envint("INGEST_REQUEUE_AFTER_SECONDS", 60)
 INGEST_SWEEP_SECONDS = envint("INGEST_SWEEP_SECONDS", 30)

@@ -13,11 +13,15 @@ import paho.mqtt.client as mqtt
 import pytest
 from django.db import connections
 
+from alerts.defaults import load_defaults
+from alerts.models import AlertRule, EscalationStep, RuleCondition
 from conftest import require_service
+from sensors.catalog import load_catalog
 from sensors.consumer import Consumer, forget_session
-from sensors.models import Reading, Rejection
+from sensors.models import DeviceType, Metric, Reading, Rejection
 from sensors.mqtt import broker
 from sensors.tasks import ingest_batch
+from sensors.urgency import is_urgent, table
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -186,3 +190,30 @@ def test_a_batch_that_cannot_be_handed_over_is_kept_and_retried(mqtt_url, make_d
         running.stop()
         forget_session(client_id, mqtt_url)
     assert len(attempts) >= 2
+
+
+def test_an_alarm_bearing_reading_ends_the_batch_window_at_once(mqtt_url, make_device):
+    load_catalog(DeviceType, Metric)
+    load_defaults(DeviceType, AlertRule, RuleCondition, EscalationStep)
+    table.invalidate()
+    device = make_device(key=f"u-{uuid.uuid4().hex[:6]}")
+    client_id, group = ids()
+    batches: list[list] = []
+    consumer = Consumer(handle=batches.append, client_id=client_id, group=group, url=mqtt_url, flush_ms=600_000,
+                        urgent=is_urgent)  # fmt: skip
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    pub = publisher(mqtt_url)
+    try:
+        assert consumer.subscribed.wait(5)
+        publish(pub, f"shijiao/{device.key}/telemetry", {"values": {"wire_temp": 36.0}})
+        assert not wait_for(lambda: batches, timeout=1.0), "a normal reading waits for its ten-minute window"
+        publish(pub, f"shijiao/{device.key}/telemetry", {"values": {"wire_temp": 96.0}})
+        assert wait_for(lambda: batches), "the overheating wire did not end the window"
+        [batch] = batches
+        assert [json.loads(payload)["values"]["wire_temp"] for _topic, _user, payload, _at in batch] == [36.0, 96.0]
+    finally:
+        consumer.stop()
+        thread.join(10)
+        pub.disconnect()
+        forget_session(client_id, mqtt_url)

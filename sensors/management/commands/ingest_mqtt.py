@@ -29,6 +29,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-share", action="store_true", help="plain subscription (one consumer only)")
         parser.add_argument("--in-process", action="store_true", help="store batches here instead of via Celery")
+        parser.add_argument(
+            "--no-fast-lane",
+            action="store_true",
+            help="let alarm-bearing readings wait for the batch window like the rest (default: they end it)",
+        )
         parser.add_argument("--batch", type=int, default=settings.INGEST_BATCH_MESSAGES, help="messages per batch")
         parser.add_argument("--flush-ms", type=int, default=settings.INGEST_FLUSH_MS, help="longest wait per batch")
 
@@ -39,8 +44,12 @@ class Command(BaseCommand):
             raise CommandError("--batch and --flush-ms must be at least 1.")
         logging.getLogger("sensors").setLevel(logging.INFO)
         in_process = options["in_process"] or settings.CELERY_TASK_ALWAYS_EAGER
+        from sensors.urgency import is_urgent
+
+        fast = settings.INGEST_FAST_LANE and not options["no_fast_lane"]
         consumer = Consumer(
             handle=self._in_process if in_process else self._to_celery,
+            urgent=is_urgent if fast else None,
             client_id=options["client_id"],
             group=None if options["no_share"] else options["group"],
             batch_messages=options["batch"],

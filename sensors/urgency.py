@@ -1,0 +1,136 @@
+"""The fast lane: which device messages cannot wait for the consumer's batch window.
+
+A reading an alarm rule may fire on (a wire at 95 °C, smoke, a hydrant at no pressure) ends the consumer's
+batch window at once: its batch is handed over now instead of after up to ``INGEST_FLUSH_MS``. The test is
+loose: each metric's loosest trigger over all rules (a block's own rule at 55 °C makes every wire reading at or
+above 55 °C urgent), read off the raw JSON of any of the three formats without knowing the device. A false
+"urgent" costs one smaller batch; a missed one only the batch window: the rules themselves run on every reading.
+
+The rules live in the alerts app, above this one: it registers a provider of :class:`Triggers`
+(``register_triggers``); sensors only adds the metric aliases devices use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sensors.models import Metric
+
+
+@dataclass
+class Triggers:
+    """Per metric key: urgent at or above ``above``, at or below ``below``, inside a ``within`` range, or true."""
+
+    above: dict[str, float] = field(default_factory=dict)
+    below: dict[str, float] = field(default_factory=dict)
+    within: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+
+    def add_above(self, metric: str, value: float) -> None:
+        self.above[metric] = min(value, self.above.get(metric, math.inf))
+
+    def add_below(self, metric: str, value: float) -> None:
+        self.below[metric] = max(value, self.below.get(metric, -math.inf))
+
+    def metrics(self) -> set[str]:
+        return set(self.above) | set(self.below) | set(self.within) | self.flags
+
+    def met(self, metric: str, value: float) -> bool:
+        if metric in self.flags and value >= 0.5:
+            return True
+        if value >= self.above.get(metric, math.inf) or value <= self.below.get(metric, -math.inf):
+            return True
+        return any(low <= value <= high for low, high in self.within.get(metric, ()))
+
+
+_providers: list[Callable[[], Triggers]] = []
+
+
+def register_triggers(provider: Callable[[], Triggers]) -> None:
+    """Called by a higher app at start-up (alerts: its rules' conditions)."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+class _Table:
+    """The merged triggers and the alias → key map, reloaded every ``ttl`` seconds (rules change rarely)."""
+
+    ttl = 30.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded_at = -math.inf
+        self.triggers = Triggers()
+        self.keys: dict[str, str] = {}  # lower-cased key or alias → metric key, for the metrics with a trigger
+
+    def current(self) -> _Table:
+        if time.monotonic() - self._loaded_at > self.ttl:
+            with self._lock:
+                if time.monotonic() - self._loaded_at > self.ttl:
+                    self._load()
+        return self
+
+    def invalidate(self) -> None:
+        self._loaded_at = -math.inf
+
+    def _load(self) -> None:
+        merged = Triggers()
+        for provider in _providers:
+            found = provider()
+            for metric, value in found.above.items():
+                merged.add_above(metric, value)
+            for metric, value in found.below.items():
+                merged.add_below(metric, value)
+            for metric, ranges in found.within.items():
+                merged.within.setdefault(metric, []).extend(ranges)
+            merged.flags |= found.flags
+        wanted = merged.metrics()
+        keys = {metric: metric for metric in wanted}
+        for key, aliases in Metric.objects.filter(key__in=wanted).values_list("key", "aliases"):
+            for alias in filter(None, (a.strip().lower() for a in aliases.split(","))):
+                keys.setdefault(alias, key)
+        self.triggers, self.keys = merged, keys
+        self._loaded_at = time.monotonic()
+
+
+table = _Table()
+
+_MAX_DEPTH = 4
+
+
+def is_urgent(payload: str | bytes) -> bool:
+    """Whether a raw device message carries a value some alarm rule may fire on (native, ThingsBoard, Alink)."""
+    current = table.current()
+    if not current.keys:
+        return False
+    try:
+        body = json.loads(payload)
+    except (ValueError, TypeError):
+        return False  # not JSON: the batch path will say why
+    return _walk(body, current.keys, current.triggers, 0)
+
+
+def _walk(node, keys: dict[str, str], triggers: Triggers, depth: int) -> bool:
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(node, list):
+        return any(_walk(item, keys, triggers, depth + 1) for item in node[:100])
+    if not isinstance(node, dict):
+        return False
+    for name, value in node.items():
+        metric = keys.get(name.lower()) if isinstance(name, str) else None
+        if metric is not None:
+            if isinstance(value, dict):  # Alink: {"Id": {"value": v, "time": t}}
+                value = value.get("value")
+            if isinstance(value, bool):
+                value = 1.0 if value else 0.0
+            if isinstance(value, int | float) and math.isfinite(value) and triggers.met(metric, float(value)):
+                return True
+        elif isinstance(value, dict | list) and _walk(value, keys, triggers, depth + 1):
+            return True
+    return False
