@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -56,6 +57,18 @@ def _run(request, modeladmin, rows, fn, done: str) -> None:
             modeladmin.message_user(request, f"{row}: {exc.detail}", messages.WARNING)
     if ok:
         modeladmin.message_user(request, done.format(n=ok), messages.SUCCESS)
+
+
+class ReasonActionForm(ActionForm):
+    """The action bar with a reason box: returning a registration, rejecting or revoking a permit need one."""
+
+    reason = forms.CharField(
+        label=_("原因"), required=False, max_length=255, widget=forms.TextInput(attrs={"size": 40})
+    )
+
+
+def _reason(request) -> str:
+    return request.POST.get("reason", "")
 
 
 class ResidentForm(forms.ModelForm):
@@ -272,7 +285,8 @@ class ResidenceRegistrationAdmin(ScopedAdmin):
     list_filter = ("status", "purpose")
     list_select_related = ("resident", "tenancy__room__apartment")
     readonly_fields = [f.name for f in ResidenceRegistration._meta.fields]
-    actions = ["confirm", "confirm_deregistration"]
+    actions = ["confirm", "return_with_reason", "confirm_deregistration"]
+    action_form = ReasonActionForm
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -285,6 +299,16 @@ class ResidenceRegistrationAdmin(ScopedAdmin):
             queryset,
             lambda r: registration.registration_confirm(registration=r, by=request.user),
             "已确认 {n} 条登记",
+        )
+
+    @admin.action(description=_("退回补正 (填写原因)"))
+    def return_with_reason(self, request, queryset):
+        _run(
+            request,
+            self,
+            queryset,
+            lambda r: registration.registration_return(registration=r, by=request.user, reason=_reason(request)),
+            "已退回 {n} 条登记",
         )
 
     @admin.action(description=_("确认注销"))
@@ -305,7 +329,8 @@ class ResidencePermitAdmin(ScopedAdmin):
     list_display = ("resident", "number", "basis", "status", "applied_at", "valid_from", "valid_until")
     list_filter = ("status", "basis")
     readonly_fields = [f.name for f in ResidencePermit._meta.fields]
-    actions = ["issue"]
+    actions = ["issue", "reject_with_reason", "revoke_with_reason"]
+    action_form = ReasonActionForm
 
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()
@@ -316,6 +341,18 @@ class ResidencePermitAdmin(ScopedAdmin):
     @admin.action(description=_("审核通过并签发"))
     def issue(self, request, queryset):
         _run(request, self, queryset, lambda p: permits.permit_issue(permit=p, by=request.user), "已签发 {n} 张居住证")
+
+    @admin.action(description=_("不予通过 (填写原因)"))
+    def reject_with_reason(self, request, queryset):
+        reason = _reason(request)
+        _run(request, self, queryset, lambda p: permits.permit_reject(permit=p, by=request.user, reason=reason),
+             "已驳回 {n} 份申请")  # fmt: skip
+
+    @admin.action(description=_("吊销 (填写原因)"))
+    def revoke_with_reason(self, request, queryset):
+        reason = _reason(request)
+        _run(request, self, queryset, lambda p: permits.permit_revoke(permit=p, by=request.user, reason=reason),
+             "已吊销 {n} 张居住证")  # fmt: skip
 
 
 @admin.register(FaceConsent)

@@ -131,3 +131,25 @@ def test_the_qr_page_shows_masked_name_validity_and_status(housed, police, clien
     assert page.status_code == 200 and "✔ 有效" in html and resident.name_masked in html
     assert resident.name not in html and resident.id_number not in html
     assert client.get("/permits/verify/forged-token").status_code == 400
+
+
+def test_the_street_rejects_and_revokes_with_a_reason_in_the_admin(housed, district, client):
+    first = housed(days_ago=200, user=True, employer=EnterpriseFactory())
+    second = housed(days_ago=200, user=True, employer=EnterpriseFactory())
+    rejected_id = api(first.user).post("/api/v1/permits/", {"basis": "job"}).json()["id"]
+    issued_id = api(second.user).post("/api/v1/permits/", {"basis": "job"}).json()["id"]
+    client.force_login(district.users[Role.STREET_ADMIN])
+    url = "/admin/residents/residencepermit/"
+    client.post(url, {"action": "issue", "_selected_action": [issued_id]})
+
+    blank = client.post(url, {"action": "revoke_with_reason", "_selected_action": [issued_id], "reason": " "},
+                        follow=True)  # fmt: skip
+    assert "吊销时请填写原因" in blank.content.decode()
+    client.post(url, {"action": "reject_with_reason", "_selected_action": [rejected_id], "reason": "劳动合同缺页"})
+    client.post(url, {"action": "revoke_with_reason", "_selected_action": [issued_id], "reason": "已离职"})
+
+    rejected, revoked = ResidencePermit.objects.get(pk=rejected_id), ResidencePermit.objects.get(pk=issued_id)
+    assert (rejected.status, rejected.reject_reason) == ("rejected", "劳动合同缺页")
+    assert (revoked.status, revoked.revoke_reason) == ("revoked", "已离职")
+    token = api(second.user).get(f"/api/v1/permits/{issued_id}/qr/").json()["token"]
+    assert api(None).get("/api/v1/permits/verify/", {"token": token}).json()["status"] == "revoked"

@@ -116,3 +116,21 @@ def test_a_resident_without_tenancy_cannot_register(make_user):
     response = api(resident.user).post("/api/v1/registrations/", {"purpose": "work"})
     assert response.status_code == 400
     assert response.json()["message"] == "没有在住记录, 请先由公寓办理入住"
+
+
+def test_the_manager_returns_a_registration_with_a_reason_in_the_admin(housed, district, client):
+    resident = housed(registered=False, days_ago=1, user=True)
+    reg_id = api(resident.user).post("/api/v1/registrations/", {"purpose": "work"}).json()["id"]
+    client.force_login(district.users[Role.PROPERTY_MANAGER])
+    url = "/admin/residents/residenceregistration/"
+    assert "退回补正" in client.get(url).content.decode()
+
+    blank = client.post(url, {"action": "return_with_reason", "_selected_action": [reg_id], "reason": ""}, follow=True)
+    assert "退回时请填写原因" in blank.content.decode()
+    assert ResidenceRegistration.objects.get(pk=reg_id).status == "submitted"
+
+    client.post(url, {"action": "return_with_reason", "_selected_action": [reg_id], "reason": "房号填写有误"})
+    returned = ResidenceRegistration.objects.get(pk=reg_id)
+    assert (returned.status, returned.return_reason) == ("returned", "房号填写有误")
+    mine = api(resident.user).get("/api/v1/me/resident/").json()
+    assert mine["tenancy"]["registration_state"] != "registered"
