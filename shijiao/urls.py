@@ -5,6 +5,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 
@@ -52,6 +54,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The pages' scripts take their strings from here (gettext() in JS), in the request's language.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -65,6 +69,6 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-admin.site.site_header = "e智办 · 石桥街道流动人口公寓管理"
-admin.site.site_title = "e智办"
-admin.site.index_title = "管理首页"
+admin.site.site_header = _("e智办 · 石桥街道流动人口公寓管理")
+admin.site.site_title = _("e智办")
+admin.site.index_title = _("管理首页")
