@@ -88,7 +88,57 @@ class CursorPage(pagination.CursorPagination):
     ordering = "-id"
 
 
-class ClientIpThrottle(throttling.SimpleRateThrottle):
+class WindowCount:
+    """Count requests in fixed windows of the rate's duration: one INCR per request.
+
+    DRF's throttles keep a list of every request time in the last window, read and written back whole on each
+    request: its cost grows with the rate (at 400 requests a second from one address, 24,000 timestamps
+    pickled twice per request). A fixed window may let up to twice the rate through across a window boundary;
+    for flood protection that is fine.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        key = f"{key}:{window}"
+        try:
+            count = self.cache.incr(key)
+        except ValueError:  # the window's first request
+            self.cache.add(key, 0, timeout=self.duration + 1)
+            count = self.cache.incr(key)
+        self.window_ends = (window + 1) * self.duration
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(0.0, self.window_ends - self.now)
+
+
+class AnonThrottle(WindowCount, throttling.AnonRateThrottle):
+    pass
+
+
+class UserThrottle(WindowCount, throttling.UserRateThrottle):
+    pass
+
+
+class ScopedThrottle(WindowCount, throttling.ScopedRateThrottle):
+    """The rate of the view's ``throttle_scope`` (login, otp), per user or client IP."""
+
+    def allow_request(self, request, view) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+class ClientIpThrottle(WindowCount, throttling.SimpleRateThrottle):
     """The "anon" rate per client IP, without looking at the user (so authentication can stay lazy)."""
 
     scope = "anon"
@@ -105,6 +155,6 @@ class LazyAuthenticationMixin:
 
 
 # Throttles for resident-facing endpoints (anonymous by IP, signed-in by user). Device gateways do not use them.
-THROTTLES = [throttling.AnonRateThrottle, throttling.UserRateThrottle]
+THROTTLES = [AnonThrottle, UserThrottle]
 PUBLIC_THROTTLES = [ClientIpThrottle]
-LOGIN_THROTTLES = [throttling.ScopedRateThrottle]
+LOGIN_THROTTLES = [ScopedThrottle]
