@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -105,14 +106,20 @@ class WindowCount:
             return True
         self.now = self.timer()
         window = int(self.now // self.duration)
-        key = f"{key}:{window}"
+        self.window_ends = (window + 1) * self.duration
+        return self._count(f"{key}:{window}") <= self.num_requests
+
+    def _count(self, key: str) -> int:
+        if isinstance(self.cache, RedisCache):  # one round trip: INCR, and the expiry on the window's first
+            full = self.cache.make_and_validate_key(key)
+            client = self.cache._cache.get_client(full, write=True)
+            count, _ = client.pipeline(transaction=False).incr(full).expire(full, self.duration + 1, nx=True).execute()
+            return count
         try:
-            count = self.cache.incr(key)
+            return self.cache.incr(key)
         except ValueError:  # the window's first request
             self.cache.add(key, 0, timeout=self.duration + 1)
-            count = self.cache.incr(key)
-        self.window_ends = (window + 1) * self.duration
-        return count <= self.num_requests
+            return self.cache.incr(key)
 
     def wait(self) -> float:
         return max(0.0, self.window_ends - self.now)

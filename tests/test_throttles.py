@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import redis
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
+from conftest import require_service
 from shijiao.api import ClientIpThrottle
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +47,25 @@ def test_the_stored_state_is_one_counter_not_a_list_of_request_times(three_an_ho
     window = int(throttle.timer() // 3600)
     assert cache.get(f"{prefix}:{window}") == 3
     assert cache.get(prefix) is None  # DRF's own list of timestamps is not kept
+
+
+@pytest.mark.integration
+def test_on_redis_the_counter_is_one_key_per_window_with_an_expiry(three_an_hour, settings, monkeypatch):
+    try:
+        redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2).ping()
+        ok = True
+    except redis.RedisError:
+        ok = False
+    require_service("Redis", ok)
+    shared = RedisCache(settings.TEST_REDIS_URL, {"KEY_PREFIX": f"throttle-{uuid.uuid4().hex[:8]}"})
+    monkeypatch.setattr(ClientIpThrottle, "cache", shared)
+    client = APIClient(REMOTE_ADDR="203.0.113.10")
+    assert [client.get("/api/v1/jobs/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+    throttle = ClientIpThrottle()
+    key = shared.make_key(f"{throttle.cache_format % {'scope': 'anon', 'ident': '203.0.113.10'}}:"
+                          f"{int(throttle.timer() // 3600)}")  # fmt: skip
+    raw = redis.Redis.from_url(settings.TEST_REDIS_URL)
+    assert int(raw.get(key)) == 4  # the refused request counted too
+    assert 0 < raw.ttl(key) <= 3601
+    raw.delete(key)
