@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -110,9 +112,10 @@ class WindowCount:
         return self._count(f"{key}:{window}") <= self.num_requests
 
     def _count(self, key: str) -> int:
-        if isinstance(self.cache, RedisCache):  # one round trip: INCR, and the expiry on the window's first
-            full = self.cache.make_and_validate_key(key)
-            client = self.cache._cache.get_client(full, write=True)
+        backend = caches["default"] if self.cache is default_cache else self.cache  # the proxy hides the class
+        if isinstance(backend, RedisCache):  # one round trip: INCR, and the expiry on the window's first
+            full = backend.make_and_validate_key(key)
+            client = backend._cache.get_client(full, write=True)
             count, _ = client.pipeline(transaction=False).incr(full).expire(full, self.duration + 1, nx=True).execute()
             return count
         try:
