@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from apartments.models import Apartment
+from cockpit.aggregates import refresh_figures
 from cockpit.models import BlockFigures, BlockState
 from cockpit.overview import area_name, block_row, blocks_for, day_sums
 from cockpit.risk import kind_label
@@ -30,6 +31,7 @@ def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[s
     else:
         scope = list(blocks_for(user).values_list("pk", flat=True))
         title = f"{area_name(user)}流动人口公寓安全治理周报"
+    refresh_figures(apartment_ids=scope, days=(timezone.localdate() - start).days + 1)  # a report is never stale
     sums = day_sums(scope, start, end)
     days = [start + timedelta(days=i) for i in range(7)]
     kinds = sorted({f[len("alarms:") :] for (_d, f) in sums if f.startswith("alarms:")})
@@ -137,7 +139,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     daily_rows = [["日期", "报警", "入住", "退房", "居住登记", "门禁通行"]] + [
         [r["day"], r["alarms"], r["check_ins"], r["check_outs"], r["registrations"], r["door"]] for r in data["daily"]
     ]
-    daily_table = Table(daily_rows, colWidths=[30 * mm] + [26 * mm] * 5)
+    daily_table = Table(daily_rows, colWidths=[30 * mm] + [26 * mm] * 5, repeatRows=1)
     daily_table.setStyle(grid)
     story += [daily_table, Paragraph("三、报警分类", h2)]
     if data["alarms_by_kind"]:
@@ -155,7 +157,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
             ]
             for r in data["to_act"]
         ]
-        act = Table(act_rows, colWidths=[40 * mm, 18 * mm, 16 * mm, 86 * mm])
+        act = Table(act_rows, colWidths=[40 * mm, 18 * mm, 16 * mm, 86 * mm], repeatRows=1)
         act.setStyle(grid)
         story.append(act)
     else:

@@ -119,3 +119,14 @@ def test_a_station_operator_cannot_download_another_areas_report(client, figures
     client.force_login(figures.users[Role.STATION_OPERATOR])
     assert client.get(f"/cockpit/reports/weekly.pdf?block={figures.other.pk}").status_code == 404
     assert client.get("/cockpit/reports/weekly.pdf?block=abc").status_code == 404
+
+
+def test_a_report_counts_what_happened_since_the_last_refresh(client, figures):
+    populate(figures.mine, residents=4, devices=0, online=0, check_in=timezone.localdate())  # after the refresh
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    response = client.get(f"/cockpit/reports/weekly.xlsx?block={figures.mine.pk}")
+    book = load_workbook(io.BytesIO(response.content))
+    summary = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=5, values_only=True)}
+    assert summary["在住人数"] == 7
+    days = list(book["每日走势"].iter_rows(min_row=2, values_only=True))
+    assert sum(row[2] for row in days) == 7  # check-ins of the week, today's four included

@@ -38,6 +38,8 @@ class Command(BaseCommand):
         seeded = seed_district(
             seed=options["seed"], residents=options["residents"], enterprises=options["enterprises"], today=today
         )
+        # The cockpit and its weekly reports read precomputed figures: compute them for the seeded history now.
+        call_command("refresh_cockpit", days=30, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("演示数据已生成 (demo data built):"))
         for name, count in seeded.counts.items():
             self.stdout.write(f"  {name}: {count}")
