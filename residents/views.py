@@ -178,8 +178,12 @@ class MeView(APIView):
 
     @extend_schema(responses=ResidentSerializer)
     def get(self, request):
-        resident = resident_of(request.user)
-        resident = Resident.objects.prefetch_related(_tenancy_prefetch()).select_related("employer").get(pk=resident.pk)
+        resident = (
+            Resident.objects.prefetch_related(_tenancy_prefetch()).select_related("employer")
+            .filter(user=request.user).first()
+        )  # fmt: skip
+        if resident is None:
+            resident_of(request.user)  # the clear "not linked yet" error
         return Response(ResidentSerializer(resident).data)
 
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 from django.utils import timezone
 
 from apartments.models import SubDistrict
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         seeded = seed_district(
             seed=options["seed"], residents=options["residents"], enterprises=options["enterprises"], today=today
         )
+        if connection.vendor == "postgresql":  # fresh statistics, or the planner guesses from empty tables
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         # The cockpit and its weekly reports read precomputed figures: compute them for the seeded history now.
         call_command("refresh_cockpit", days=30, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("演示数据已生成 (demo data built):"))
