@@ -172,7 +172,9 @@ def main() -> None:
         baseline = next((rss for t, rss in samples if t >= warmup), samples[0][1])
         tail = samples[-3:]
         growth = {n: sum(r[n] for _, r in tail) / len(tail) - baseline[n] for n in baseline}
-        say(f"soak: published {sent.value} readings, stored {stored}, alarms {alarms}; RSS growth per process "
+        pending = broker.zcard("shijiao:ingest:since")  # batches handed over and not struck off (sensors/handover.py)
+        say(f"soak: published {sent.value} readings, stored {stored}, alarms {alarms}, hand-over ledger {pending} "
+            "pending; RSS growth per process "
             + ", ".join(f"{n} {g:+.1f} MB" for n, g in growth.items()))  # fmt: skip
         say(f"soak: {args.minutes:g} min, {stored} readings, RSS growth {sum(growth.values()):.1f} MB, "
             f"max queue {max_queue}")  # fmt: skip
