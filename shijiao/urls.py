@@ -4,6 +4,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static as static_url
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
@@ -40,6 +41,11 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse(ROLE_HOME.get(user.role, "admin:index")))
 
 
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on every page; the icon is a static SVG (hashed name in production)."""
+    return HttpResponseRedirect(static_url("favicon.svg"))
+
+
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("apartments.urls")),
@@ -53,6 +59,7 @@ api_v1 = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     # The pages' scripts take their strings from here (gettext() in JS), in the request's language.
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -26,3 +26,12 @@ def test_the_front_door_sends_each_role_to_its_own_end(client, district, role, s
 
 def test_visitors_land_on_the_residents_client(client):
     assert client.get("/")["Location"] == "/h5/"
+
+
+def test_the_browser_icon_is_found(client):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith(".svg")
+    with open(finders.find("favicon.svg"), encoding="utf-8") as icon:
+        assert icon.read().startswith("<svg")
