@@ -199,8 +199,15 @@ def test_an_alarm_bearing_reading_ends_the_batch_window_at_once(mqtt_url, make_d
     device = make_device(key=f"u-{uuid.uuid4().hex[:6]}")
     client_id, group = ids()
     batches: list[list] = []
-    consumer = Consumer(handle=batches.append, client_id=client_id, group=group, url=mqtt_url, flush_ms=600_000,
-                        urgent=is_urgent)  # fmt: skip
+    consumer = Consumer(
+        handle=batches.append,
+        client_id=client_id,
+        group=group,
+        url=mqtt_url,
+        flush_ms=600_000,
+        urgent=is_urgent,
+        topics=[f"shijiao/{device.key}/telemetry"],
+    )  # the shared broker is busy
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
     pub = publisher(mqtt_url)
