@@ -295,7 +295,11 @@ class InspectionPlan(models.Model):
 
     def __str__(self) -> str:
         where = self.apartment.name if self.apartment_id else _("全部公寓")
-        return f"{self.get_kind_display()} · {where} · {self.frequency_days}天"
+        return _("%(kind)s · %(where)s · %(days)d天") % {
+            "kind": self.get_kind_display(),
+            "where": where,
+            "days": self.frequency_days,
+        }
 
 
 class Inspection(models.Model):

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -69,7 +70,6 @@ PAGE_ROLES = {
     Role.STATION_OPERATOR,
 }
 REPORT_ROLES = {Role.STREET_ADMIN, Role.GRID_WORKER, Role.INSPECTOR, Role.PROPERTY_MANAGER}
-WEEKDAYS = "一二三四五六日"
 
 
 def _staff(request: HttpRequest) -> None:
@@ -101,7 +101,6 @@ def today(request: HttpRequest) -> HttpResponse:
     kinds = kinds_for(user)
     context = {
         "day": day,
-        "weekday": WEEKDAYS[day.weekday()],
         "tasks": tasks_for(user, day),
         "unfinished": mine.filter(status=Inspection.Status.IN_PROGRESS).select_related("apartment"),
         "done_today": mine.filter(status=Inspection.Status.SIGNED, signed_at__date=day).select_related("apartment"),
@@ -223,12 +222,12 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inspections/checklist.html", context)
 
 
-HAZARD_TABS = [
-    ("open", _("待整改")),
-    ("submitted", _("待复查")),
-    ("overdue", _("已逾期")),
-    ("closed", _("已销号")),
-    ("all", _("全部")),
+HAZARD_TABS = [  # lazy: the labels are read per request, in its language
+    ("open", gettext_lazy("待整改")),
+    ("submitted", gettext_lazy("待复查")),
+    ("overdue", gettext_lazy("已逾期")),
+    ("closed", gettext_lazy("已销号")),
+    ("all", gettext_lazy("全部")),
 ]
 
 

@@ -194,18 +194,20 @@ def monthly_report(year: int, month: int, *, apartments: QuerySet[Apartment] | N
     )
 
 
-ROW_HEADERS = [
-    "检查次数",
-    "巡查天数",
-    "巡查覆盖率",
-    "合格项",
-    "不合格项",
-    "合格率",
-    "新发现隐患",
-    "本月销号",
-    "未销号隐患",
-    "逾期隐患",
-]
+def _row_headers() -> list[str]:
+    """The column headers of :func:`_row_values`, in the active language."""
+    return [
+        _("检查次数"),
+        _("巡查天数"),
+        _("巡查覆盖率"),
+        _("合格项"),
+        _("不合格项"),
+        _("合格率"),
+        _("新发现隐患"),
+        _("本月销号"),
+        _("未销号隐患"),
+        _("逾期隐患"),
+    ]
 
 
 def _row_values(row: ReportRow) -> list:
@@ -257,13 +259,13 @@ def report_xlsx(report: MonthlyReport) -> bytes:
             sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 48)
 
     summary = book.active
-    summary.title = "汇总"
+    summary.title = _("汇总")
     summary.append([report.title])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([_("统计截至"), report.as_of.isoformat()])
     summary.append([_("公寓数"), report.total.blocks])
     summary.append([])
-    table(summary, ["项目", *ROW_HEADERS], [[_("合计"), *_row_values(report.total)]], percent_columns=(4, 7))
+    table(summary, [_("项目"), *_row_headers()], [[_("合计"), *_row_values(report.total)]], percent_columns=(4, 7))
     summary.append([])
     summary.append([_("检查类型"), _("检查次数")])
     for label, n in report.inspections_by_kind.items():
@@ -274,20 +276,20 @@ def report_xlsx(report: MonthlyReport) -> bytes:
         summary.append([label, n])
 
     table(
-        book.create_sheet("按网格"),
-        ["网格", "公寓数", *ROW_HEADERS],
+        book.create_sheet(_("按网格")),
+        [_("网格"), _("公寓数"), *_row_headers()],
         [[r.name, r.blocks, *_row_values(r)] for r in report.by_grid],
         percent_columns=(5, 8),
     )
     table(
-        book.create_sheet("按公寓"),
-        ["公寓", "网格", *ROW_HEADERS],
+        book.create_sheet(_("按公寓")),
+        [_("公寓"), _("网格"), *_row_headers()],
         [[r.name, r.grid, *_row_values(r)] for r in report.by_block],
         percent_columns=(5, 8),
     )
     table(
-        book.create_sheet("隐患清单"),
-        ["公寓", "网格", "隐患", "等级", "来源", "发现日期", "整改期限", "责任方", "状态"],
+        book.create_sheet(_("隐患清单")),
+        [_("公寓"), _("网格"), _("隐患"), _("等级"), _("来源"), _("发现日期"), _("整改期限"), _("责任方"), _("状态")],
         [
             [
                 h.apartment.name,
@@ -348,7 +350,7 @@ def report_pdf(report: MonthlyReport, *, compress: bool = True) -> bytes:
         topMargin=12 * mm,
         bottomMargin=12 * mm,
         title=report.title,
-        author="e智办",
+        author=_("e智办"),
         pageCompression=1 if compress else 0,
     )
     story: list = [
@@ -368,7 +370,15 @@ def report_pdf(report: MonthlyReport, *, compress: bool = True) -> bytes:
     story.append(
         _table(
             [
-                ["检查次数", "巡查覆盖率", "合格率", "新发现隐患", "本月销号", "未销号隐患", "逾期隐患"],
+                [
+                    _("检查次数"),
+                    _("巡查覆盖率"),
+                    _("合格率"),
+                    _("新发现隐患"),
+                    _("本月销号"),
+                    _("未销号隐患"),
+                    _("逾期隐患"),
+                ],
                 [
                     t.inspections,
                     _pct(t.patrol_coverage),
@@ -398,18 +408,19 @@ def report_pdf(report: MonthlyReport, *, compress: bool = True) -> bytes:
         for i, color in enumerate(("#fbc02d", "#ef6c00", "#c62828")):
             pie.slices[i].fillColor = colors.HexColor(color)
         pie_box.add(pie)
-        pie_box.add(String(60 * mm, 40 * mm, "本月新发现隐患等级分布", fontName=FONT, fontSize=10))
+        pie_box.add(String(60 * mm, 40 * mm, _("本月新发现隐患等级分布"), fontName=FONT, fontSize=10))
         story += [pie_box]
 
     story += [PageBreak(), Paragraph(_("按网格"), h2)]
-    grid_rows = [["网格", "公寓数", *ROW_HEADERS]] + [[g.name, g.blocks, *_pdf_values(g)] for g in report.by_grid]
+    headers = _row_headers()
+    grid_rows = [[_("网格"), _("公寓数"), *headers]] + [[g.name, g.blocks, *_pdf_values(g)] for g in report.by_grid]
     story.append(_table(grid_rows, cell))
     story += [Paragraph(_("按公寓"), h2)]
-    block_rows = [["公寓", "网格", *ROW_HEADERS]] + [[b.name, b.grid, *_pdf_values(b)] for b in report.by_block]
+    block_rows = [[_("公寓"), _("网格"), *headers]] + [[b.name, b.grid, *_pdf_values(b)] for b in report.by_block]
     story.append(_table(block_rows, cell))
     if report.hazard_rows:
         story += [Paragraph(_("隐患清单"), h2)]
-        rows = [["公寓", "隐患", "等级", "发现日期", "整改期限", "责任方", "状态"]] + [
+        rows = [[_("公寓"), _("隐患"), _("等级"), _("发现日期"), _("整改期限"), _("责任方"), _("状态")]] + [
             [
                 h.apartment.name,
                 h.title,
@@ -450,7 +461,7 @@ def grid_charts(report: MonthlyReport):
     bars.valueAxis.valueMin, bars.valueAxis.valueMax, bars.valueAxis.valueStep = 0, 100, 20
     bars.bars[0].fillColor = colors.HexColor("#2e7d32")
     chart_box.add(bars)
-    chart_box.add(String(15 * mm, 70 * mm, "各网格检查合格率 (%)", fontName=FONT, fontSize=10))
+    chart_box.add(String(15 * mm, 70 * mm, _("各网格检查合格率 (%)"), fontName=FONT, fontSize=10))
 
     hazards = VerticalBarChart()
     hazards.x, hazards.y, hazards.width, hazards.height = 140 * mm, 18 * mm, 100 * mm, 48 * mm
@@ -464,11 +475,11 @@ def grid_charts(report: MonthlyReport):
     hazards.bars[0].fillColor = colors.HexColor("#f9a825")
     hazards.bars[1].fillColor = colors.HexColor("#c62828")
     chart_box.add(hazards)
-    chart_box.add(String(140 * mm, 70 * mm, "各网格未销号 / 逾期隐患", fontName=FONT, fontSize=10))
+    chart_box.add(String(140 * mm, 70 * mm, _("各网格未销号 / 逾期隐患"), fontName=FONT, fontSize=10))
     legend = Legend()
     legend.x, legend.y = 215 * mm, 72 * mm
     legend.fontName, legend.fontSize = FONT, 7
-    legend.colorNamePairs = [(colors.HexColor("#f9a825"), "未销号"), (colors.HexColor("#c62828"), "逾期")]
+    legend.colorNamePairs = [(colors.HexColor("#f9a825"), _("未销号")), (colors.HexColor("#c62828"), _("逾期"))]
     chart_box.add(legend)
     return chart_box
 

@@ -1,4 +1,5 @@
 // The inspection tool: fill the position fields from the phone, show failed items' extra fields, count answers.
+// Its words come from Django's JavaScript catalog (/jsi18n/, loaded first): gettext(), ngettext(), interpolate().
 (function () {
   "use strict";
   function fillPosition(pos) {
@@ -28,7 +29,8 @@
     input.addEventListener("change", function () {
       var label = input.closest(".photo-btn").nextElementSibling;
       if (label && label.classList.contains("picked")) {
-        label.textContent = input.files.length ? "已选择 " + input.files.length + " 张照片, 保存后上传" : "";
+        var n = input.files.length;
+        label.textContent = n ? interpolate(ngettext("已选择 %s 张照片, 保存后上传", "已选择 %s 张照片, 保存后上传", n), [n]) : "";
       }
     });
   });
