@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SensorsConfig(AppConfig):
     name = "sensors"
-    verbose_name = "感知设备"
+    verbose_name = _("感知设备")
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save

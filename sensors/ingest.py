@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sensors import storage
 from sensors.health import devices_mark_seen
@@ -57,7 +58,7 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
         except Exception as exc:  # a parser bug must not lose the rest of the batch
             log.exception("could not parse message on %s", message.topic)
             broken = Parsed(source=message.topic[:96])
-            broken.reject(RejectionReason.BAD_SHAPE, f"无法处理的报文: {type(exc).__name__}")
+            broken.reject(RejectionReason.BAD_SHAPE, _("无法处理的报文: %(error)s") % {"error": type(exc).__name__})
             parsed.append(broken)
 
     points = [point for item in parsed for point in item.points]

@@ -5,7 +5,8 @@
 - Alibaba Cloud IoT Alink ``thing.event.property.post`` on ``/sys/<productKey>/<deviceName>/thing/event/property/post``.
 
 Parsing never raises on input: each problem becomes a ``(reason, detail)`` rejection and the
-good readings of the same message are kept.
+good readings of the same message are kept. The detail is in the active language: the device's (or the
+staff member's) over HTTP, LANGUAGE_CODE in the MQTT consumer, which is what the rejection list stores.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from sensors.models import RejectionReason as R
 from sensors.registry import DeviceEntry, Directory, reload_after_miss
@@ -92,7 +94,7 @@ def parse_message(message: RawMessage, directory: Directory, now: datetime) -> P
             return Parsed(source=parts[3])  # our own downlink command, seen through the wildcard: nothing to do
         return _with_device_by_key(message, directory, now, key=parts[3], kind="command/result", product_key=parts[2])
     parsed = Parsed(source=_clip(topic, 96), sample=_sample(message.payload))
-    parsed.reject(R.UNKNOWN_TOPIC, f"未知主题 {_clip(topic, 120)}")
+    parsed.reject(R.UNKNOWN_TOPIC, _("未知主题 %(topic)s") % {"topic": _clip(topic, 120)})
     return parsed
 
 
@@ -106,11 +108,11 @@ def _with_device_by_key(
     device = directory.by_key.get(key) or reload_after_miss().by_key.get(key)
     parsed = Parsed(source=_clip(key, 96) or "(空)", device=device, sample=_sample(message.payload))
     if device is None:
-        parsed.reject(R.UNKNOWN_DEVICE, f"未登记的设备编号 {_clip(key, 64)}")
+        parsed.reject(R.UNKNOWN_DEVICE, _("未登记的设备编号 %(key)s") % {"key": _clip(key, 64)})
         return parsed
     if product_key and device.product_key and device.product_key != product_key:
         parsed.device = None
-        parsed.reject(R.UNKNOWN_DEVICE, f"ProductKey {_clip(product_key, 32)} 与登记的不符")
+        parsed.reject(R.UNKNOWN_DEVICE, _("ProductKey %(key)s 与登记的不符") % {"key": _clip(product_key, 32)})
         return parsed
     return _decode(parsed, message, now, kind)
 
@@ -125,7 +127,7 @@ def _with_device_by_token(message: RawMessage, directory: Directory, now: dateti
         device = reload_after_miss().by_token_hash.get(digest)
     parsed = Parsed(source=token_source(token), device=device, sample=_sample(message.payload))
     if device is None:
-        parsed.reject(R.BAD_TOKEN, "令牌无效或缺失" if token else "缺少设备令牌")
+        parsed.reject(R.BAD_TOKEN, _("令牌无效或缺失") if token else _("缺少设备令牌"))
         return parsed
     parsed.source = device.key
     if kind == "tb-rpc":
@@ -139,11 +141,14 @@ def _decode(parsed: Parsed, message: RawMessage, now: datetime, kind: str, comma
     assert device is not None
     if not device.is_enabled:
         parsed.device = None
-        parsed.reject(R.DISABLED, f"设备 {device.key} 已停用")
+        parsed.reject(R.DISABLED, _("设备 %(key)s 已停用") % {"key": device.key})
         return parsed
     payload = message.payload
     if len(payload) > settings.INGEST_MAX_PAYLOAD_BYTES:
-        parsed.reject(R.OVERSIZED, f"报文 {len(payload)} 字节, 超过上限 {settings.INGEST_MAX_PAYLOAD_BYTES} 字节")
+        parsed.reject(
+            R.OVERSIZED,
+            _("报文 %(n)d 字节, 超过上限 %(max)d 字节") % {"n": len(payload), "max": settings.INGEST_MAX_PAYLOAD_BYTES},
+        )
         return parsed
     if kind == "heartbeat":
         parsed.heard = True  # any body: a heartbeat only says "I am alive"
@@ -151,7 +156,7 @@ def _decode(parsed: Parsed, message: RawMessage, now: datetime, kind: str, comma
     try:
         body = json.loads(payload) if payload else {}
     except (ValueError, UnicodeDecodeError) as exc:
-        parsed.reject(R.MALFORMED, f"JSON 无法解析: {_clip(str(exc), 120)}")
+        parsed.reject(R.MALFORMED, _("JSON 无法解析: %(error)s") % {"error": _clip(str(exc), 120)})
         return parsed
     received = _received(message, now)
     if kind == "command/result":
@@ -162,9 +167,13 @@ def _decode(parsed: Parsed, message: RawMessage, now: datetime, kind: str, comma
         entries = _telemetry_entries(parsed, body)
     if entries is None:
         return parsed
-    total = sum(len(values) for _, values in entries)
+    total = sum(len(values) for _ts, values in entries)
     if total > settings.INGEST_MAX_POINTS_PER_MESSAGE:
-        parsed.reject(R.OVERSIZED, f"一条报文 {total} 个数据点, 超过上限 {settings.INGEST_MAX_POINTS_PER_MESSAGE}")
+        parsed.reject(
+            R.OVERSIZED,
+            _("一条报文 %(n)d 个数据点, 超过上限 %(max)d")
+            % {"n": total, "max": settings.INGEST_MAX_POINTS_PER_MESSAGE},
+        )
         return parsed
     parsed.heard = True  # even an empty report shows the device is alive
     earliest = now - timedelta(days=settings.INGEST_MAX_PAST_DAYS)
@@ -189,16 +198,16 @@ def _telemetry_entries(parsed: Parsed, body: Any) -> list[Entry] | None:
     entries: list[Entry] = []
     for item in items:
         if not isinstance(item, dict):
-            parsed.reject(R.BAD_SHAPE, f"应为 JSON 对象, 收到 {type(item).__name__}")
+            parsed.reject(R.BAD_SHAPE, _("应为 JSON 对象, 收到 %(type)s") % {"type": type(item).__name__})
             continue
         if "values" in item:
             values = item["values"]
             if not isinstance(values, dict):
-                parsed.reject(R.BAD_SHAPE, "values 应为 JSON 对象")
+                parsed.reject(R.BAD_SHAPE, _("values 应为 JSON 对象"))
                 continue
             extra = set(item) - {"ts", "values"}
             if extra:
-                parsed.reject(R.BAD_SHAPE, f"多余的字段 {', '.join(sorted(extra))[:80]}")
+                parsed.reject(R.BAD_SHAPE, _("多余的字段 %(fields)s") % {"fields": ", ".join(sorted(extra))[:80]})
             entries.append((item.get("ts"), [(name, value, None) for name, value in values.items()]))
         else:
             entries.append((None, [(name, value, None) for name, value in item.items()]))
@@ -209,17 +218,18 @@ def _alink_entries(parsed: Parsed, body: Any) -> list[Entry] | None:
     """Alink ``{"method": "thing.event.property.post", "params": {Id: {"value", "time"} | value}}``."""
     if not isinstance(body, dict) or body.get("method") != "thing.event.property.post":
         method = body.get("method") if isinstance(body, dict) else None
-        parsed.reject(R.BAD_SHAPE, f"Alink method 应为 thing.event.property.post, 收到 {_clip(str(method), 60)}")
+        detail = _("Alink method 应为 thing.event.property.post, 收到 %(method)s") % {"method": _clip(str(method), 60)}
+        parsed.reject(R.BAD_SHAPE, detail)
         return None
     params = body.get("params")
     if not isinstance(params, dict):
-        parsed.reject(R.BAD_SHAPE, "Alink params 应为 JSON 对象")
+        parsed.reject(R.BAD_SHAPE, _("Alink params 应为 JSON 对象"))
         return None
     values = []
     for name, item in params.items():
         if isinstance(item, dict):
             if "value" not in item:
-                parsed.reject(R.BAD_SHAPE, f"属性 {_clip(name, 32)} 缺少 value")
+                parsed.reject(R.BAD_SHAPE, _("属性 %(name)s 缺少 value") % {"name": _clip(name, 32)})
                 continue
             values.append((name, item["value"], item.get("time")))
         else:
@@ -234,7 +244,7 @@ def _command_reply(parsed: Parsed, body: Any, command_id: str) -> Parsed:
         body = {"result": body}
     command_id = command_id or str(body.get("id", ""))
     if not command_id:
-        parsed.reject(R.BAD_SHAPE, "指令应答缺少 id")
+        parsed.reject(R.BAD_SHAPE, _("指令应答缺少 id"))
         return parsed
     if "code" in body:  # Alink service reply: 200 means done
         ok = body.get("code") == 200
@@ -257,13 +267,18 @@ def _timestamp(parsed: Parsed, raw: Any, received: datetime, earliest: datetime,
     else:
         ts = _parse_ts(raw)
         if ts is None:
-            parsed.reject(R.BAD_TIMESTAMP, f"无法识别的时间戳 {_clip(repr(raw), 60)}")
+            parsed.reject(R.BAD_TIMESTAMP, _("无法识别的时间戳 %(raw)s") % {"raw": _clip(repr(raw), 60)})
             return None
     if ts > latest:
-        parsed.reject(R.FUTURE_TIMESTAMP, f"时间戳 {ts.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S} 晚于当前时间")
+        parsed.reject(
+            R.FUTURE_TIMESTAMP, _("时间戳 %(ts)s 晚于当前时间") % {"ts": f"{ts.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"}
+        )
         return None
     if ts < earliest:
-        parsed.reject(R.STALE_TIMESTAMP, f"时间戳 {ts.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S} 早于可接收范围")
+        parsed.reject(
+            R.STALE_TIMESTAMP,
+            _("时间戳 %(ts)s 早于可接收范围") % {"ts": f"{ts.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"},
+        )
         return None
     return ts
 
@@ -293,29 +308,34 @@ def _parse_ts(raw: Any) -> datetime | None:
 def _value(parsed: Parsed, device: DeviceEntry, name: Any, raw: Any) -> tuple[str, float] | None:
     spec = device.metrics.get(str(name).lower())
     if spec is None:
-        parsed.reject(R.UNKNOWN_METRIC, f"{device.type_code} 没有指标 {_clip(str(name), 40)}")
+        parsed.reject(
+            R.UNKNOWN_METRIC, _("%(type)s 没有指标 %(name)s") % {"type": device.type_code, "name": _clip(str(name), 40)}
+        )
         return None
     if isinstance(raw, bool):
         if not spec.is_boolean:
-            parsed.reject(R.WRONG_TYPE, f"{spec.key} 应为数值, 收到布尔值")
+            parsed.reject(R.WRONG_TYPE, _("%(key)s 应为数值, 收到布尔值") % {"key": spec.key})
             return None
         return spec.key, 1.0 if raw else 0.0
     if not isinstance(raw, int | float):
-        parsed.reject(
-            R.WRONG_TYPE, f"{spec.key} 应为{'开关量' if spec.is_boolean else '数值'}, 收到 {_clip(repr(raw), 40)}"
-        )
+        wanted = _("%(key)s 应为开关量, 收到 %(raw)s") if spec.is_boolean else _("%(key)s 应为数值, 收到 %(raw)s")
+        parsed.reject(R.WRONG_TYPE, wanted % {"key": spec.key, "raw": _clip(repr(raw), 40)})
         return None
     value = float(raw)
     if not math.isfinite(value):
-        parsed.reject(R.WRONG_TYPE, f"{spec.key} 不是有限数值")
+        parsed.reject(R.WRONG_TYPE, _("%(key)s 不是有限数值") % {"key": spec.key})
         return None
     if spec.is_boolean and value not in (0.0, 1.0):
-        parsed.reject(R.OUT_OF_RANGE, f"{spec.key} 只能是 0 或 1, 收到 {value:g}")
+        parsed.reject(R.OUT_OF_RANGE, _("%(key)s 只能是 0 或 1, 收到 %(value)g") % {"key": spec.key, "value": value})
         return None
     if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
         low = "-∞" if spec.low is None else f"{spec.low:g}"
         high = "+∞" if spec.high is None else f"{spec.high:g}"
-        parsed.reject(R.OUT_OF_RANGE, f"{spec.key}={value:g} 超出物理范围 [{low}, {high}]")
+        parsed.reject(
+            R.OUT_OF_RANGE,
+            _("%(key)s=%(value)g 超出物理范围 [%(low)s, %(high)s]")
+            % {"key": spec.key, "value": value, "low": low, "high": high},
+        )
         return None
     return spec.key, value
 

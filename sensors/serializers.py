@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apartments.scoping import apartments_for
@@ -63,14 +64,14 @@ class DeviceSerializer(serializers.ModelSerializer):
     def validate_apartment(self, apartment):
         user = self.context["request"].user
         if not apartments_for(user).filter(pk=apartment.pk).exists():
-            raise serializers.ValidationError("该公寓不在您的管辖范围")
+            raise serializers.ValidationError(_("该公寓不在您的管辖范围"))
         return apartment
 
     def validate(self, attrs):
         room = attrs.get("room", getattr(self.instance, "room", None))
         apartment = attrs.get("apartment", getattr(self.instance, "apartment", None))
         if room is not None and apartment is not None and room.apartment_id != apartment.pk:
-            raise serializers.ValidationError({"room": "房间不属于该公寓"})
+            raise serializers.ValidationError({"room": _("房间不属于该公寓")})
         return attrs
 
 
