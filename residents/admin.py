@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.audit import audit_pii_read
 from accounts.models import Department, Role
@@ -47,7 +48,8 @@ def sees_full_pii(user) -> bool:
     return user.role == Role.INSPECTOR and user.department == Department.POLICE
 
 
-def _run(request, modeladmin, rows, fn, done: str) -> None:
+def _run(request, modeladmin, rows, fn, done) -> None:
+    """Apply ``fn`` to each row; ``done`` is an ``ngettext_lazy(..., "n")`` message for the count that worked."""
     ok = 0
     for row in rows:
         try:
@@ -56,7 +58,7 @@ def _run(request, modeladmin, rows, fn, done: str) -> None:
         except DomainError as exc:
             modeladmin.message_user(request, f"{row}: {exc.detail}", messages.WARNING)
     if ok:
-        modeladmin.message_user(request, done.format(n=ok), messages.SUCCESS)
+        modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
 
 
 class ReasonActionForm(ActionForm):
@@ -93,7 +95,7 @@ class ResidentForm(forms.ModelForm):
             raise forms.ValidationError(problem)
         clash = Resident.objects.filter(id_number_hash=blind_index(value)).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError("该身份证号已登记为新市民")
+            raise forms.ValidationError(_("该身份证号已登记为新市民"))
         return value
 
 
@@ -184,20 +186,21 @@ class ResidentAdmin(ScopedAdmin):
         blocks = apartments_for(request.user)
         if request.method == "POST" and request.POST.get("check_out"):
             if not request.user.has_role(Role.STREET_ADMIN, Role.PROPERTY_MANAGER):
-                self.message_user(request, "只有物业或街道可以办理退房", messages.ERROR)
+                self.message_user(request, _("只有物业或街道可以办理退房"), messages.ERROR)
             else:
                 tenancy = Tenancy.objects.filter(pk=request.POST["check_out"], room__apartment__in=blocks).first()
                 if tenancy is not None:
                     try:
                         tenancies.resident_check_out(tenancy=tenancy, check_out=timezone.localdate(), by=request.user)
-                        self.message_user(request, f"{tenancy} 已退房, 居住登记转入注销", messages.SUCCESS)
+                        done = _("%(tenancy)s 已退房, 居住登记转入注销") % {"tenancy": tenancy}
+                        self.message_user(request, done, messages.SUCCESS)
                     except DomainError as exc:
                         self.message_user(request, str(exc.detail), messages.ERROR)
             return HttpResponseRedirect(request.path)
         today = timezone.localdate()
         context = {
             **self.admin_site.each_context(request),
-            "title": "今日核查清单",
+            "title": _("今日核查清单"),
             "today": today,
             "regulars": gaps.unregistered_regulars(blocks, today=today),
             "silent": list(gaps.silent_residents(blocks, today=today)[:500]),
@@ -229,10 +232,10 @@ class TenancyForm(forms.ModelForm):
         if self.instance.pk is None and room is not None:
             occupied = Tenancy.objects.active().filter(room=room).count()
             if occupied >= room.capacity:
-                raise forms.ValidationError(f"{room} 已住满 ({room.capacity} 人)")
+                raise forms.ValidationError(_("%(room)s 已住满 (%(n)d 人)") % {"room": room, "n": room.capacity})
             resident = data.get("resident")
             if resident is not None and Tenancy.objects.active().filter(resident=resident).exists():
-                raise forms.ValidationError("该新市民已有在住记录, 请先退房或办理换房")
+                raise forms.ValidationError(_("该新市民已有在住记录, 请先退房或办理换房"))
         return data
 
 
@@ -264,7 +267,7 @@ class TenancyAdmin(ScopedAdmin):
         try:
             return obj.registration.get_status_display()
         except ResidenceRegistration.DoesNotExist:
-            return "未登记"
+            return _("未登记")
 
     @admin.action(description=_("一键退房 (今天)"))
     def check_out_today(self, request, queryset):
@@ -273,7 +276,7 @@ class TenancyAdmin(ScopedAdmin):
             self,
             queryset.filter(check_out__isnull=True),
             lambda t: tenancies.resident_check_out(tenancy=t, check_out=timezone.localdate(), by=request.user),
-            "已为 {n} 人办理退房",
+            ngettext_lazy("已为 %(n)d 人办理退房", "已为 %(n)d 人办理退房", "n"),
         )
 
 
@@ -298,7 +301,7 @@ class ResidenceRegistrationAdmin(ScopedAdmin):
             self,
             queryset,
             lambda r: registration.registration_confirm(registration=r, by=request.user),
-            "已确认 {n} 条登记",
+            ngettext_lazy("已确认 %(n)d 条登记", "已确认 %(n)d 条登记", "n"),
         )
 
     @admin.action(description=_("退回补正 (填写原因)"))
@@ -308,7 +311,7 @@ class ResidenceRegistrationAdmin(ScopedAdmin):
             self,
             queryset,
             lambda r: registration.registration_return(registration=r, by=request.user, reason=_reason(request)),
-            "已退回 {n} 条登记",
+            ngettext_lazy("已退回 %(n)d 条登记", "已退回 %(n)d 条登记", "n"),
         )
 
     @admin.action(description=_("确认注销"))
@@ -318,7 +321,7 @@ class ResidenceRegistrationAdmin(ScopedAdmin):
             self,
             queryset,
             lambda r: registration.deregistration_confirm(registration=r, by=request.user),
-            "已确认 {n} 条注销",
+            ngettext_lazy("已确认 %(n)d 条注销", "已确认 %(n)d 条注销", "n"),
         )
 
 
@@ -340,19 +343,20 @@ class ResidencePermitAdmin(ScopedAdmin):
 
     @admin.action(description=_("审核通过并签发"))
     def issue(self, request, queryset):
-        _run(request, self, queryset, lambda p: permits.permit_issue(permit=p, by=request.user), "已签发 {n} 张居住证")
+        done = ngettext_lazy("已签发 %(n)d 张居住证", "已签发 %(n)d 张居住证", "n")
+        _run(request, self, queryset, lambda p: permits.permit_issue(permit=p, by=request.user), done)
 
     @admin.action(description=_("不予通过 (填写原因)"))
     def reject_with_reason(self, request, queryset):
         reason = _reason(request)
-        _run(request, self, queryset, lambda p: permits.permit_reject(permit=p, by=request.user, reason=reason),
-             "已驳回 {n} 份申请")  # fmt: skip
+        done = ngettext_lazy("已驳回 %(n)d 份申请", "已驳回 %(n)d 份申请", "n")
+        _run(request, self, queryset, lambda p: permits.permit_reject(permit=p, by=request.user, reason=reason), done)
 
     @admin.action(description=_("吊销 (填写原因)"))
     def revoke_with_reason(self, request, queryset):
         reason = _reason(request)
-        _run(request, self, queryset, lambda p: permits.permit_revoke(permit=p, by=request.user, reason=reason),
-             "已吊销 {n} 张居住证")  # fmt: skip
+        done = ngettext_lazy("已吊销 %(n)d 张居住证", "已吊销 %(n)d 张居住证", "n")
+        _run(request, self, queryset, lambda p: permits.permit_revoke(permit=p, by=request.user, reason=reason), done)
 
 
 @admin.register(FaceConsent)
@@ -377,7 +381,7 @@ class FaceConsentAdmin(ScopedAdmin):
             self,
             queryset.filter(withdrawn_at__isnull=True),
             lambda c: faces.consent_withdraw(resident=c.resident, by=request.user, request=request),
-            "已撤回 {n} 份同意并删除人脸数据",
+            ngettext_lazy("已撤回 %(n)d 份同意并删除人脸数据", "已撤回 %(n)d 份同意并删除人脸数据", "n"),
         )
 
 
@@ -440,7 +444,8 @@ class AccessEventAdmin(ScopedAdmin):
     def let_in(self, request, queryset):
         from residents.doors import access_let_in
 
-        _run(request, self, queryset, lambda e: access_let_in(event=e, by=request.user), "已为 {n} 位访客远程开门")
+        done = ngettext_lazy("已为 %(n)d 位访客远程开门", "已为 %(n)d 位访客远程开门", "n")
+        _run(request, self, queryset, lambda e: access_let_in(event=e, by=request.user), done)
 
 
 @admin.register(SuspiciousMovement)

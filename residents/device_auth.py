@@ -7,6 +7,7 @@ cannot set headers on their event push). Only the token's SHA-256 is stored (sen
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
@@ -23,7 +24,7 @@ class DeviceTokenAuthentication(BaseAuthentication):
             return None
         device = device_for_token(token)
         if device is None:
-            raise exceptions.AuthenticationFailed("设备令牌无效或设备已停用")
+            raise exceptions.AuthenticationFailed(_("设备令牌无效或设备已停用"))
         return AnonymousUser(), device
 
     def authenticate_header(self, request) -> str:
@@ -34,7 +35,7 @@ def device_of_type(*codes: str) -> type[BasePermission]:
     """A permission that lets in authenticated devices of the given types."""
 
     class IsDevice(BasePermission):
-        message = "只有已登记的门禁/梯控设备可以调用此接口"
+        message = _("只有已登记的门禁/梯控设备可以调用此接口")
 
         def has_permission(self, request, view) -> bool:
             device = request.auth

@@ -15,6 +15,8 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from residents import faces
@@ -30,13 +32,13 @@ QR_SALT = "residents.door-qr.v1"
 Decision = AccessEvent.Decision
 Method = AccessEvent.Method
 
-MESSAGES = {
-    Decision.OPEN: "欢迎回家",
-    Decision.OPEN_REMIND: "请尽快办理居住登记: 扫码或在小程序一键办理",
-    Decision.DENY_UNKNOWN: "未识别到登记住户, 已通知物业, 请稍候或联系物业",
-    Decision.DENY_CHECKED_OUT: "您已办理退租, 如需进入请联系物业",
-    Decision.DENY_NOT_RESIDENT: "非本楼住户, 已通知物业, 请稍候",
-    Decision.DENY_INVALID: "凭证无效",
+MESSAGES = {  # what the door's screen says, in the terminal's language (lazy: read per request)
+    Decision.OPEN: gettext_lazy("欢迎回家"),
+    Decision.OPEN_REMIND: gettext_lazy("请尽快办理居住登记: 扫码或在小程序一键办理"),
+    Decision.DENY_UNKNOWN: gettext_lazy("未识别到登记住户, 已通知物业, 请稍候或联系物业"),
+    Decision.DENY_CHECKED_OUT: gettext_lazy("您已办理退租, 如需进入请联系物业"),
+    Decision.DENY_NOT_RESIDENT: gettext_lazy("非本楼住户, 已通知物业, 请稍候"),
+    Decision.DENY_INVALID: gettext_lazy("凭证无效"),
 }
 
 
@@ -84,7 +86,7 @@ def identify_face(device: Device, snapshot: bytes) -> Identity:
         raise DomainError(str(exc), code="bad_image")
     encoding = faces.encode_largest_face(rgb)
     if encoding is None:
-        return Identity(None, Method.FACE, problem="未检测到人脸, 请正对摄像头")
+        return Identity(None, Method.FACE, problem=_("未检测到人脸, 请正对摄像头"))
     match = faces.face_index.match(encoding, apartment_id=device.apartment_id)
     if match is None:
         return Identity(None, Method.FACE, snapshot=snapshot)
@@ -108,14 +110,14 @@ def identify_card(card_number: str) -> Identity:
         .first()
     )
     if credential is None:
-        return Identity(None, Method.CARD, problem="门禁卡未登记或已注销")
+        return Identity(None, Method.CARD, problem=_("门禁卡未登记或已注销"))
     return Identity(credential.resident, Method.CARD)
 
 
 def identify_pin(device: Device, room_number: str, pin: str) -> Identity:
     """A PIN is typed with the room number: it is checked against the people living in that room."""
     if not room_number or not pin:
-        return Identity(None, Method.PIN, problem="请输入房号和密码")
+        return Identity(None, Method.PIN, problem=_("请输入房号和密码"))
     occupants = Tenancy.objects.active().filter(room__apartment_id=device.apartment_id, room__number=room_number)
     hashes = {pin_hash(rid, pin): rid for rid in occupants.values_list("resident_id", flat=True)}
     credential = (
@@ -124,7 +126,7 @@ def identify_pin(device: Device, room_number: str, pin: str) -> Identity:
         .first()
     )
     if credential is None:
-        return Identity(None, Method.PIN, problem="房号或密码错误")
+        return Identity(None, Method.PIN, problem=_("房号或密码错误"))
     return Identity(credential.resident, Method.PIN)
 
 
@@ -137,12 +139,12 @@ def identify_qr(token: str) -> Identity:
     try:
         payload = signing.loads(token, salt=QR_SALT, max_age=settings.DOOR_QR_MAX_AGE_SECONDS)
     except signing.SignatureExpired:
-        return Identity(None, Method.QR, problem="二维码已过期, 请刷新后再扫")
+        return Identity(None, Method.QR, problem=_("二维码已过期, 请刷新后再扫"))
     except signing.BadSignature:
-        return Identity(None, Method.QR, problem="二维码无效")
+        return Identity(None, Method.QR, problem=_("二维码无效"))
     resident = Resident.objects.filter(pk=payload.get("r")).first()
     if resident is None:
-        return Identity(None, Method.QR, problem="二维码无效")
+        return Identity(None, Method.QR, problem=_("二维码无效"))
     return Identity(resident, Method.QR)
 
 
@@ -150,7 +152,7 @@ def identify_employee_no(employee_no: str) -> Identity:
     """A terminal that matched the face itself reports the person number we synced to it (the resident id)."""
     resident = Resident.objects.filter(pk=int(employee_no)).first() if employee_no.isdigit() else None
     if resident is None:
-        return Identity(None, Method.FACE, problem="终端上报的人员编号未登记")
+        return Identity(None, Method.FACE, problem=_("终端上报的人员编号未登记"))
     return Identity(resident, Method.FACE)
 
 
@@ -159,7 +161,7 @@ def identify(
 ) -> Identity:
     if method == Method.FACE:
         if not snapshot:
-            raise DomainError("刷脸请求缺少抓拍图片", code="snapshot_required")
+            raise DomainError(_("刷脸请求缺少抓拍图片"), code="snapshot_required")
         return identify_face(device, snapshot)
     if method == Method.CARD:
         return identify_card(credential)
@@ -167,7 +169,7 @@ def identify(
         return identify_pin(device, room, credential)
     if method == Method.QR:
         return identify_qr(credential)
-    raise DomainError("不支持的开门方式, 可用: face, card, qr, pin", code="invalid_method")
+    raise DomainError(_("不支持的开门方式, 可用: face, card, qr, pin"), code="invalid_method")
 
 
 # --- deciding ---------------------------------------------------------------------------------------
@@ -178,25 +180,27 @@ def _decide(device: Device, identity: Identity) -> tuple[str, str, Tenancy | Non
     if identity.resident is None:
         if identity.problem:
             return Decision.DENY_INVALID, identity.problem, None
-        return Decision.DENY_UNKNOWN, "人脸未匹配到任何登记住户", None
+        return Decision.DENY_UNKNOWN, _("人脸未匹配到任何登记住户"), None
     tenancies = list(Tenancy.objects.filter(resident=identity.resident).select_related("room", "registration"))
     here = next((t for t in tenancies if t.check_out is None and t.room.apartment_id == device.apartment_id), None)
     if here is not None:
         state = registration_state(here)
         if state == "registered":
-            return Decision.OPEN, "本楼在住住户, 已办理居住登记", here
+            return Decision.OPEN, _("本楼在住住户, 已办理居住登记"), here
         if state == "overdue":
             return (
                 Decision.OPEN_REMIND,
-                f"本楼在住住户, 居住登记已逾期 (应于 {here.registration_due:%Y-%m-%d} 前办理)",
+                _("本楼在住住户, 居住登记已逾期 (应于 %(day)s 前办理)") % {"day": f"{here.registration_due:%Y-%m-%d}"},
                 here,
             )
-        return Decision.OPEN_REMIND, f"本楼在住住户, 尚未办理居住登记 (期限 {here.registration_due:%Y-%m-%d})", here
+        due = f"{here.registration_due:%Y-%m-%d}"
+        return Decision.OPEN_REMIND, _("本楼在住住户, 尚未办理居住登记 (期限 %(day)s)") % {"day": due}, here
     if any(t.check_out is None for t in tenancies):
-        return Decision.DENY_NOT_RESIDENT, "辖区其他公寓住户, 非本楼住户", None
+        return Decision.DENY_NOT_RESIDENT, _("辖区其他公寓住户, 非本楼住户"), None
     if tenancies:
-        return Decision.DENY_CHECKED_OUT, f"已于 {max(t.check_out for t in tenancies):%Y-%m-%d} 退租", None
-    return Decision.DENY_NOT_RESIDENT, "已登记人员, 但无入住记录", None
+        left = f"{max(t.check_out for t in tenancies):%Y-%m-%d}"
+        return Decision.DENY_CHECKED_OUT, _("已于 %(day)s 退租") % {"day": left}, None
+    return Decision.DENY_NOT_RESIDENT, _("已登记人员, 但无入住记录"), None
 
 
 @transaction.atomic
@@ -249,9 +253,9 @@ def access_decide(
         ),
         robust=True,
     )
-    message = MESSAGES[decision] if decision != Decision.DENY_INVALID else reason
+    message = str(MESSAGES[decision]) if decision != Decision.DENY_INVALID else reason
     if is_elevator and decision in (Decision.OPEN, Decision.OPEN_REMIND):
-        message = f"可前往: {'、'.join(f'{f}层' for f in floors)}"
+        message = _("可前往: %(floors)s") % {"floors": _("、").join(_("%(n)d层") % {"n": f} for f in floors)}
     return Outcome(event=event, message=message, register_link=link, floors=floors)
 
 
@@ -296,7 +300,7 @@ def hikvision_event(device: Device, *, event_json: str | bytes, picture: bytes |
     try:
         alert = json.loads(event_json)
     except (ValueError, TypeError):
-        raise DomainError("事件不是有效的 JSON (请在设备上选择 JSON 格式上报)", code="invalid_event")
+        raise DomainError(_("事件不是有效的 JSON (请在设备上选择 JSON 格式上报)"), code="invalid_event")
     if not isinstance(alert, dict) or alert.get("eventType") != "AccessControllerEvent":
         return None
     ace = alert.get("AccessControllerEvent") or {}
@@ -345,11 +349,11 @@ def access_let_in(*, event: AccessEvent, by: User) -> AccessEvent:
     """The manager lets a refused person in remotely; the door picks the command up (``pending_commands``)."""
     event = AccessEvent.objects.select_for_update().get(pk=event.pk)
     if event.decision in (Decision.OPEN, Decision.OPEN_REMIND):
-        raise DomainError("该通行已放行, 无需远程开门", code="already_open")
+        raise DomainError(_("该通行已放行, 无需远程开门"), code="already_open")
     if event.let_in_at is not None:
-        raise DomainError("已远程开门", code="already_let_in")
+        raise DomainError(_("已远程开门"), code="already_let_in")
     if timezone.now() - event.at > timedelta(minutes=10):
-        raise DomainError("该访客请求已超过 10 分钟, 请让访客重新刷脸或按门铃", code="too_late")
+        raise DomainError(_("该访客请求已超过 10 分钟, 请让访客重新刷脸或按门铃"), code="too_late")
     event.let_in_at = timezone.now()
     event.let_in_by = by
     event.save(update_fields=["let_in_at", "let_in_by"])
@@ -377,10 +381,10 @@ def pending_commands(device: Device) -> list[dict]:
 def credential_issue_card(*, resident: Resident, card_number: str) -> AccessCredential:
     card_number = card_number.strip()
     if not card_number.isalnum() or not 4 <= len(card_number) <= 32:
-        raise DomainError("卡号应为 4 到 32 位字母或数字", code="invalid_card")
+        raise DomainError(_("卡号应为 4 到 32 位字母或数字"), code="invalid_card")
     digest = card_hash(card_number)
     if AccessCredential.objects.filter(kind="card", secret_hash=digest, revoked_at__isnull=True).exists():
-        raise DomainError("该卡已发给他人, 请先注销", code="card_taken")
+        raise DomainError(_("该卡已发给他人, 请先注销"), code="card_taken")
     return AccessCredential.objects.create(
         resident=resident, kind=AccessCredential.Kind.CARD, secret_hash=digest, label=f"****{card_number[-4:]}"
     )
@@ -391,7 +395,7 @@ def credential_set_pin(*, resident: Resident, pin: str) -> AccessCredential:
     """Set (or replace) the resident's door PIN, 6 digits."""
     pin = pin.strip()
     if not (pin.isdigit() and len(pin) == 6) or len(set(pin)) == 1 or pin in ("123456", "654321"):
-        raise DomainError("密码应为 6 位数字, 且不能过于简单", code="invalid_pin")
+        raise DomainError(_("密码应为 6 位数字, 且不能过于简单"), code="invalid_pin")
     AccessCredential.objects.filter(resident=resident, kind="pin", revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

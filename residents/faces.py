@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.audit import audit_record
@@ -31,7 +32,7 @@ from shijiao.images import ImageRejected, clean_image, max_bytes, max_pixels
 from shijiao.pii import decrypt_bytes, encrypt_bytes
 
 CONSENT_VERSION = "2026-01"
-CONSENT_TEXT = (
+CONSENT_TEXT = gettext_lazy(  # shown, and kept with the consent, in the person's language
     "人脸识别单独同意书\n"
     "为了让您刷脸进入所住公寓并核验是否已办理居住登记, 石桥街道 e智办 平台将处理您的人脸信息。\n"
     "1. 处理目的: 仅用于所住公寓门禁与梯控的身份核验, 不用于其他目的;\n"
@@ -55,7 +56,7 @@ def consent_grant(
 ) -> FaceConsent:
     """Record the separate consent; the version must be the text the person was shown."""
     if purpose_version != CONSENT_VERSION:
-        raise DomainError("同意书版本已更新, 请重新阅读后再同意", code="consent_version")
+        raise DomainError(gettext("同意书版本已更新, 请重新阅读后再同意"), code="consent_version")
     Resident.objects.select_for_update().filter(pk=resident.pk).exists()
     existing = FaceConsent.objects.filter(resident=resident, withdrawn_at__isnull=True).first()
     if existing is not None:
@@ -63,7 +64,7 @@ def consent_grant(
     return FaceConsent.objects.create(
         resident=resident,
         purpose_version=CONSENT_VERSION,
-        purpose_text=CONSENT_TEXT,
+        purpose_text=str(CONSENT_TEXT),
         channel=channel,
         granted_at=timezone.now(),
         granted_by=by,
@@ -75,7 +76,7 @@ def consent_withdraw(*, resident: Resident, by: User, request=None) -> int:
     """Withdraw consent: every encoding (and kept photo) of the person is deleted at once. Returns how many."""
     consent = FaceConsent.objects.select_for_update().filter(resident=resident, withdrawn_at__isnull=True).first()
     if consent is None:
-        raise DomainError("没有有效的人脸识别同意, 无需撤回", code="no_consent")
+        raise DomainError(gettext("没有有效的人脸识别同意, 无需撤回"), code="no_consent")
     deleted = face_data_delete(resident=resident)
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at"])
@@ -98,17 +99,21 @@ def face_data_delete(*, resident: Resident) -> int:
 def load_rgb(raw: bytes) -> np.ndarray:
     """Decode a door snapshot fast (no re-encoding), within the byte and pixel limits, at most FACE_MAX_SIDE."""
     if not raw:
-        raise ImageRejected("图片为空")
+        raise ImageRejected(gettext("图片为空"))
     if len(raw) > max_bytes():
-        raise ImageRejected(f"图片过大 ({len(raw) // 1024} KB), 上限 {max_bytes() // 1024} KB")
+        raise ImageRejected(
+            gettext("图片过大 (%(size)d KB), 上限 %(max)d KB") % {"size": len(raw) // 1024, "max": max_bytes() // 1024}
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw))
             if image.format not in ("JPEG", "PNG", "WEBP"):
-                raise ImageRejected("只接受 JPEG、PNG 或 WebP 图片")
+                raise ImageRejected(gettext("只接受 JPEG、PNG 或 WebP 图片"))
             if image.width * image.height > max_pixels():
-                raise ImageRejected(f"图片像素过多 ({image.width}×{image.height})")
+                raise ImageRejected(
+                    gettext("图片像素过多 (%(width)d×%(height)d)") % {"width": image.width, "height": image.height}
+                )
             side = settings.FACE_MAX_SIDE
             if image.format == "JPEG" and max(image.size) > 2 * side:
                 image.draft("RGB", (image.width // 2, image.height // 2))  # decode at reduced scale: much faster
@@ -116,9 +121,9 @@ def load_rgb(raw: bytes) -> np.ndarray:
     except ImageRejected:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise ImageRejected("图片像素过多, 疑似解压炸弹") from None
+        raise ImageRejected(gettext("图片像素过多, 疑似解压炸弹")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ImageRejected("文件不是有效的图片") from None
+        raise ImageRejected(gettext("文件不是有效的图片")) from None
     image = ImageOps.exif_transpose(image)
     if image.mode != "RGB":
         image = image.convert("RGB")
@@ -171,17 +176,17 @@ def face_enrol(*, resident: Resident, photo: bytes, by: User) -> FaceEnrolment:
     """
     consent = FaceConsent.objects.filter(resident=resident, withdrawn_at__isnull=True).first()
     if consent is None:
-        raise DomainError("录入人脸前需要本人单独同意 (《个人信息保护法》第二十九条)", code="consent_required")
+        raise DomainError(gettext("录入人脸前需要本人单独同意 (《个人信息保护法》第二十九条)"), code="consent_required")
     cleaned = clean_image(photo, name="face").content.read()
     rgb = load_rgb(cleaned)
     boxes = detect_faces(rgb)
     if not boxes:
-        raise DomainError("照片中没有检测到人脸, 请正对镜头、光线充足后重拍", code="no_face")
+        raise DomainError(gettext("照片中没有检测到人脸, 请正对镜头、光线充足后重拍"), code="no_face")
     if len(boxes) > 1:
-        raise DomainError("照片中有多张人脸, 请只拍本人", code="several_faces")
+        raise DomainError(gettext("照片中有多张人脸, 请只拍本人"), code="several_faces")
     encoding = encode_largest_face(rgb, boxes)
     if encoding is None:
-        raise DomainError("照片中没有检测到人脸, 请正对镜头、光线充足后重拍", code="no_face")
+        raise DomainError(gettext("照片中没有检测到人脸, 请正对镜头、光线充足后重拍"), code="no_face")
     old = list(FaceEnrolment.objects.filter(resident=resident).order_by("-created_at").values_list("pk", flat=True))
     if len(old) >= MAX_ENCODINGS_PER_RESIDENT:
         FaceEnrolment.objects.filter(pk__in=old[MAX_ENCODINGS_PER_RESIDENT - 1 :]).delete()

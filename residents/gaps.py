@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apartments.models import Apartment
 from residents.models import AccessEvent, ResidenceRegistration, Resident, SuspiciousMovement, Tenancy
@@ -32,7 +33,7 @@ class Regular:
 
     @property
     def problem_display(self) -> str:
-        return "无入住记录" if self.problem == "no_tenancy" else "未办理居住登记"
+        return _("无入住记录") if self.problem == "no_tenancy" else _("未办理居住登记")
 
 
 def _start_of(day: date) -> datetime:

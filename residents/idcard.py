@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 
 def id_number_problem(value: str) -> str | None:
-    """Why ``value`` is not a valid 18-digit ID number, in Chinese; None when it is valid."""
+    """Why ``value`` is not a valid 18-digit ID number, in the active language; None when it is valid."""
     value = value.strip().upper()
     if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        return "身份证号应为 18 位 (前 17 位数字, 末位数字或 X)"
+        return _("身份证号应为 18 位 (前 17 位数字, 末位数字或 X)")
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "身份证号中的出生日期无效"
+        return _("身份证号中的出生日期无效")
     if _CHECK[sum(int(d) * w for d, w in zip(value[:17], _WEIGHTS, strict=True)) % 11] != value[17]:
-        return "身份证号校验位不正确, 请核对"
+        return _("身份证号校验位不正确, 请核对")
     return None
 
 

@@ -13,15 +13,14 @@ from shijiao.api import DomainError
 def permit_verify_page(request: HttpRequest, token: str) -> HttpResponse:
     """Masked name, validity and status; nothing else about the person."""
     try:
-        result = permit_verify(token)
-        error = ""
+        result, error, status = permit_verify(token), "", 200
     except DomainError as exc:
-        result, error = None, str(exc.detail)
+        result, error, status = None, str(exc.detail), exc.status_code
     response = render(
         request,
         "residents/permit_verify.html",
         {"result": result, "error": error, "checked_at": timezone.localtime()},
-        status=200 if result else 400 if error != "查无此居住证" else 404,
+        status=status,
     )
     response["Cache-Control"] = "no-store"  # a revocation must show at the next scan
     response["Referrer-Policy"] = "no-referrer"

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from residents.models import ResidencePermit, Resident, Tenancy
@@ -42,19 +43,22 @@ def permit_eligibility(resident: Resident, *, today: date | None = None) -> Elig
     since = registered_since(resident.pk)
     reasons: list[str] = []
     if since is None:
-        reasons.append("尚无已确认的居住登记")
+        reasons.append(_("尚无已确认的居住登记"))
     elif (today - since).days < settings.PERMIT_MIN_REGISTERED_DAYS:
         eligible_on = since + timedelta(days=settings.PERMIT_MIN_REGISTERED_DAYS)
-        reasons.append(f"居住登记满 {settings.PERMIT_MIN_REGISTERED_DAYS} 天后可申领 (预计 {eligible_on:%Y-%m-%d})")
+        reasons.append(
+            _("居住登记满 %(days)d 天后可申领 (预计 %(day)s)")
+            % {"days": settings.PERMIT_MIN_REGISTERED_DAYS, "day": f"{eligible_on:%Y-%m-%d}"}
+        )
     bases = []
     if resident.employer_id:
         bases.append(ResidencePermit.Basis.JOB.value)
     if not settings.PERMIT_REQUIRES_JOB and Tenancy.objects.active().filter(resident=resident).exists():
         bases.append(ResidencePermit.Basis.HOME.value)
     if not bases:
-        reasons.append("需有合法稳定就业" if settings.PERMIT_REQUIRES_JOB else "需有合法稳定就业或住所")
+        reasons.append(_("需有合法稳定就业") if settings.PERMIT_REQUIRES_JOB else _("需有合法稳定就业或住所"))
     if ResidencePermit.objects.filter(resident=resident, status__in=[Status.APPLIED, Status.ISSUED]).exists():
-        reasons.append("已有待审核或有效的居住证")
+        reasons.append(_("已有待审核或有效的居住证"))
     return Eligibility(eligible=not reasons, registered_since=since, bases=bases, reasons=reasons)
 
 
@@ -64,17 +68,21 @@ def permit_apply(*, resident: Resident, basis: str = "", today: date | None = No
     Resident.objects.select_for_update().filter(pk=resident.pk).exists()
     check = permit_eligibility(resident, today=today)
     if not check.eligible:
-        raise DomainError("暂不符合申领条件: " + "; ".join(check.reasons), code="not_eligible")
+        raise DomainError(
+            _("暂不符合申领条件: %(reasons)s") % {"reasons": "; ".join(check.reasons)}, code="not_eligible"
+        )
     basis = basis or check.bases[0]
     if basis not in check.bases:
-        raise DomainError("所选申领条件不成立, 可选: " + ", ".join(check.bases), code="invalid_basis")
+        raise DomainError(
+            _("所选申领条件不成立, 可选: %(bases)s") % {"bases": ", ".join(check.bases)}, code="invalid_basis"
+        )
     try:
         with transaction.atomic():
             return ResidencePermit.objects.create(
                 resident=resident, basis=basis, applied_at=timezone.now(), registered_since=check.registered_since
             )
     except IntegrityError:
-        raise DomainError("已有待审核或有效的居住证", code="already_applied")
+        raise DomainError(_("已有待审核或有效的居住证"), code="already_applied")
 
 
 def _locked(permit: ResidencePermit) -> ResidencePermit:
@@ -87,7 +95,9 @@ def permit_issue(*, permit: ResidencePermit, by: User, today: date | None = None
     today = today or timezone.localdate()
     permit = _locked(permit)
     if permit.status != Status.APPLIED:
-        raise DomainError(f"居住证{permit.get_status_display()}, 只能签发待审核的申请", code="not_applied")
+        raise DomainError(
+            _("居住证%(status)s, 只能签发待审核的申请") % {"status": permit.get_status_display()}, code="not_applied"
+        )
     permit.status = Status.ISSUED
     permit.reviewed_at = timezone.now()
     permit.reviewed_by = by
@@ -102,10 +112,12 @@ def permit_issue(*, permit: ResidencePermit, by: User, today: date | None = None
 def permit_reject(*, permit: ResidencePermit, by: User, reason: str) -> ResidencePermit:
     reason = reason.strip()
     if not reason:
-        raise DomainError("不予通过时请填写原因", code="reason_required")
+        raise DomainError(_("不予通过时请填写原因"), code="reason_required")
     permit = _locked(permit)
     if permit.status != Status.APPLIED:
-        raise DomainError(f"居住证{permit.get_status_display()}, 只能审核待审核的申请", code="not_applied")
+        raise DomainError(
+            _("居住证%(status)s, 只能审核待审核的申请") % {"status": permit.get_status_display()}, code="not_applied"
+        )
     permit.status = Status.REJECTED
     permit.reject_reason = reason[:255]
     permit.reviewed_at = timezone.now()
@@ -118,10 +130,12 @@ def permit_reject(*, permit: ResidencePermit, by: User, reason: str) -> Residenc
 def permit_revoke(*, permit: ResidencePermit, by: User, reason: str) -> ResidencePermit:
     reason = reason.strip()
     if not reason:
-        raise DomainError("吊销时请填写原因", code="reason_required")
+        raise DomainError(_("吊销时请填写原因"), code="reason_required")
     permit = _locked(permit)
     if permit.status != Status.ISSUED:
-        raise DomainError(f"居住证{permit.get_status_display()}, 只能吊销已签发的居住证", code="not_issued")
+        raise DomainError(
+            _("居住证%(status)s, 只能吊销已签发的居住证") % {"status": permit.get_status_display()}, code="not_issued"
+        )
     permit.status = Status.REVOKED
     permit.revoked_at = timezone.now()
     permit.revoke_reason = reason[:255]
@@ -135,7 +149,7 @@ def permit_revoke(*, permit: ResidencePermit, by: User, reason: str) -> Residenc
 def permit_token(permit: ResidencePermit) -> str:
     """The signed token in the permit's QR code (names the permit, nothing personal)."""
     if not permit.number:
-        raise DomainError("居住证尚未签发", code="not_issued")
+        raise DomainError(_("居住证尚未签发"), code="not_issued")
     return signing.dumps({"n": permit.number}, salt=TOKEN_SALT)
 
 
@@ -165,13 +179,13 @@ def permit_verify(token: str, *, today: date | None = None) -> Verification:
     try:
         payload = signing.loads(token, salt=TOKEN_SALT)
     except signing.BadSignature:
-        raise DomainError("二维码无效或已被篡改", code="invalid_token")
+        raise DomainError(_("二维码无效或已被篡改"), code="invalid_token")
     permit = ResidencePermit.objects.select_related("resident").filter(number=payload.get("n")).first()
     if permit is None:
-        raise DomainError("查无此居住证", code="not_found", status_code=404)
+        raise DomainError(_("查无此居住证"), code="not_found", status_code=404)
     valid = permit.is_valid_on(today)
     if permit.status == Status.ISSUED and not valid:
-        status, display = "expired", "已过期"
+        status, display = "expired", _("已过期")
     else:
         status, display = permit.status, permit.get_status_display()
     return Verification(

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from residents.models import ResidenceRegistration, Tenancy
@@ -44,9 +45,9 @@ def registration_submit(*, tenancy: Tenancy, by: User, purpose: str = "work") ->
     """Submit (or resubmit after a return) the residence registration of an active tenancy."""
     tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
     if tenancy.check_out is not None:
-        raise DomainError("该入住记录已退房, 无需登记", code="tenancy_ended")
+        raise DomainError(_("该入住记录已退房, 无需登记"), code="tenancy_ended")
     if purpose not in ResidenceRegistration.Purpose.values:
-        raise DomainError("居住事由无效", code="invalid_purpose")
+        raise DomainError(_("居住事由无效"), code="invalid_purpose")
     now = timezone.now()
     registration = ResidenceRegistration.objects.filter(tenancy=tenancy).first()
     if registration is None:
@@ -60,7 +61,10 @@ def registration_submit(*, tenancy: Tenancy, by: User, purpose: str = "work") ->
             submitted_by=by,
         )
     if registration.status != Status.RETURNED:
-        raise DomainError(f"居住登记{registration.get_status_display()}, 不能重复提交", code="already_submitted")
+        raise DomainError(
+            _("居住登记%(status)s, 不能重复提交") % {"status": registration.get_status_display()},
+            code="already_submitted",
+        )
     registration.status = Status.SUBMITTED
     registration.purpose = purpose
     registration.submitted_at = now
@@ -79,7 +83,10 @@ def registration_confirm(*, registration: ResidenceRegistration, by: User) -> Re
     """The block's manager or the police station confirms a submitted registration."""
     registration = _locked(registration)
     if registration.status != Status.SUBMITTED:
-        raise DomainError(f"居住登记{registration.get_status_display()}, 只能确认待确认的登记", code="not_submitted")
+        raise DomainError(
+            _("居住登记%(status)s, 只能确认待确认的登记") % {"status": registration.get_status_display()},
+            code="not_submitted",
+        )
     registration.status = Status.CONFIRMED
     registration.confirmed_at = registration.reviewed_at = timezone.now()
     registration.reviewed_by = by
@@ -92,10 +99,13 @@ def registration_return(*, registration: ResidenceRegistration, by: User, reason
     """Send a submitted registration back to the resident with a reason they can act on."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("退回时请填写原因", code="reason_required")
+        raise DomainError(_("退回时请填写原因"), code="reason_required")
     registration = _locked(registration)
     if registration.status != Status.SUBMITTED:
-        raise DomainError(f"居住登记{registration.get_status_display()}, 只能退回待确认的登记", code="not_submitted")
+        raise DomainError(
+            _("居住登记%(status)s, 只能退回待确认的登记") % {"status": registration.get_status_display()},
+            code="not_submitted",
+        )
     registration.status = Status.RETURNED
     registration.return_reason = reason[:255]
     registration.reviewed_at = timezone.now()
@@ -127,7 +137,10 @@ def deregistration_confirm(*, registration: ResidenceRegistration, by: User) -> 
     """The manager or the police confirm that the departure was reported: the registration is ended."""
     registration = _locked(registration)
     if registration.status != Status.DEREGISTERING:
-        raise DomainError(f"居住登记{registration.get_status_display()}, 无需注销", code="not_deregistering")
+        raise DomainError(
+            _("居住登记%(status)s, 无需注销") % {"status": registration.get_status_display()},
+            code="not_deregistering",
+        )
     registration.status = Status.ENDED
     registration.deregistered_at = timezone.now()
     registration.deregistered_by = by

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from apartments.models import Enterprise, Room
@@ -33,10 +34,10 @@ def resident_create(
     if problem:
         raise DomainError(problem, code="invalid_id_number")
     if Resident.objects.filter(id_number_hash=blind_index(id_number)).exists():
-        raise DomainError("该身份证号已登记为新市民, 请直接办理入住", code="resident_exists")
+        raise DomainError(_("该身份证号已登记为新市民, 请直接办理入住"), code="resident_exists")
     phone = phone.strip()
     if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
-        raise DomainError("手机号应为 11 位数字", code="invalid_phone")
+        raise DomainError(_("手机号应为 11 位数字"), code="invalid_phone")
     return Resident.objects.create(
         name=name.strip(),
         id_number=id_number,
@@ -58,10 +59,10 @@ def _take_bed(room: Room, bed: str, *, excluding: Tenancy | None = None) -> str:
         occupied = occupied.exclude(pk=excluding.pk)
     taken = set(occupied.values_list("bed", flat=True))
     if occupied.count() >= room.capacity:
-        raise DomainError(f"{room} 已住满 ({room.capacity} 人)", code="room_full")
+        raise DomainError(_("%(room)s 已住满 (%(n)d 人)") % {"room": room, "n": room.capacity}, code="room_full")
     bed = bed.strip()
     if bed and bed in taken:
-        raise DomainError(f"{room} 的 {bed} 号床已有人入住", code="bed_taken")
+        raise DomainError(_("%(room)s 的 %(bed)s 号床已有人入住") % {"room": room, "bed": bed}, code="bed_taken")
     if not bed:
         # The first free bed number, so that every active tenancy holds a distinct bed.
         bed = next(str(n) for n in range(1, room.capacity + 1) if str(n) not in taken)
@@ -72,15 +73,15 @@ def _take_bed(room: Room, bed: str, *, excluding: Tenancy | None = None) -> str:
 def resident_check_in(*, resident: Resident, room: Room, check_in: date, bed: str = "") -> Tenancy:
     """Check a resident into a room (bed); the room's capacity is never exceeded."""
     if Tenancy.objects.active().filter(resident=resident).exists():
-        raise DomainError("该新市民已有在住记录, 请先退房或办理换房", code="already_checked_in")
+        raise DomainError(_("该新市民已有在住记录, 请先退房或办理换房"), code="already_checked_in")
     if check_in > timezone.localdate():
-        raise DomainError("入住日期不能晚于今天", code="check_in_in_future")
+        raise DomainError(_("入住日期不能晚于今天"), code="check_in_in_future")
     bed = _take_bed(room, bed)
     try:
         with transaction.atomic():
             tenancy = Tenancy.objects.create(resident=resident, room=room, bed=bed, check_in=check_in)
     except IntegrityError:
-        raise DomainError("该床位或新市民刚刚被他人办理入住, 请刷新后重试", code="conflict")
+        raise DomainError(_("该床位或新市民刚刚被他人办理入住, 请刷新后重试"), code="conflict")
     faces.face_index_changed([room.apartment_id, None])
     return tenancy
 
@@ -92,11 +93,11 @@ def resident_check_out(*, tenancy: Tenancy, check_out: date, by: User | None = N
 
     tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
     if tenancy.check_out is not None:
-        raise DomainError("该入住记录已退房", code="already_checked_out")
+        raise DomainError(_("该入住记录已退房"), code="already_checked_out")
     if check_out < tenancy.check_in:
-        raise DomainError("退房日期不能早于入住日期", code="check_out_before_check_in")
+        raise DomainError(_("退房日期不能早于入住日期"), code="check_out_before_check_in")
     if check_out > timezone.localdate():
-        raise DomainError("退房日期不能晚于今天", code="check_out_in_future")
+        raise DomainError(_("退房日期不能晚于今天"), code="check_out_in_future")
     tenancy.check_out = check_out
     tenancy.save(update_fields=["check_out"])
     registration_end_for_check_out(tenancy=tenancy, by=by)
@@ -109,11 +110,11 @@ def resident_move(*, tenancy: Tenancy, room: Room, on: date, bed: str = "", by: 
     """Move to another room: within the same block the registration follows; to another block it is a new one."""
     tenancy = Tenancy.objects.select_for_update().select_related("room").get(pk=tenancy.pk)
     if tenancy.check_out is not None:
-        raise DomainError("该入住记录已退房, 不能换房", code="already_checked_out")
+        raise DomainError(_("该入住记录已退房, 不能换房"), code="already_checked_out")
     if room.pk == tenancy.room_id:
-        raise DomainError("新房间与当前房间相同", code="same_room")
+        raise DomainError(_("新房间与当前房间相同"), code="same_room")
     if on < tenancy.check_in or on > timezone.localdate():
-        raise DomainError("换房日期应在入住日期与今天之间", code="invalid_move_date")
+        raise DomainError(_("换房日期应在入住日期与今天之间"), code="invalid_move_date")
     same_block = room.apartment_id == tenancy.room.apartment_id
     bed = _take_bed(room, bed)
     registration = ResidenceRegistration.objects.filter(tenancy=tenancy).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -58,13 +59,13 @@ READERS = (*GAP_READERS, Role.RESIDENT)
 
 def require_police_if_inspector(user) -> None:
     if user.role == Role.INSPECTOR and not user.is_superuser and user.department != Department.POLICE:
-        raise DomainError("只有公安派出所的检查人员可以办理此项", code="police_only", status_code=403)
+        raise DomainError(_("只有公安派出所的检查人员可以办理此项"), code="police_only", status_code=403)
 
 
 def resident_of(user) -> Resident:
     resident = getattr(user, "resident", None) if user.is_authenticated else None
     if resident is None:
-        raise DomainError("账号尚未关联新市民信息, 请先完成实名认证", code="no_resident", status_code=403)
+        raise DomainError(_("账号尚未关联新市民信息, 请先完成实名认证"), code="no_resident", status_code=403)
     return resident
 
 
@@ -103,7 +104,7 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def create(self, request):
         if not request.user.has_role(*MANAGERS):
-            raise DomainError("只有物业或街道可以登记新市民", code="forbidden", status_code=403)
+            raise DomainError(_("只有物业或街道可以登记新市民"), code="forbidden", status_code=403)
         data = ResidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         resident = tenancies.resident_create(**data.validated_data)
@@ -149,7 +150,7 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         """Enrol on the resident's behalf at the management office, with their signed paper consent."""
         resident = self.get_object()
         if request.data.get("consent") != "paper":
-            raise DomainError("代录人脸须有本人签字的纸质单独同意书 (consent=paper)", code="consent_required")
+            raise DomainError(_("代录人脸须有本人签字的纸质单独同意书 (consent=paper)"), code="consent_required")
         data = FaceEnrolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         faces.consent_grant(resident=resident, by=request.user, channel="paper", purpose_version=faces.CONSENT_VERSION)
@@ -200,7 +201,7 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _managed(self):
         if not self.request.user.has_role(*MANAGERS):
-            raise DomainError("只有物业或街道可以办理入住、换房和退房", code="forbidden", status_code=403)
+            raise DomainError(_("只有物业或街道可以办理入住、换房和退房"), code="forbidden", status_code=403)
 
     @extend_schema(
         request=CheckInSerializer,
@@ -213,7 +214,7 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         room = data.validated_data["room"]
         if not apartments_for(request.user).filter(pk=room.apartment_id).exists():
-            raise DomainError("只能为本人管理的公寓办理入住", code="forbidden", status_code=403)
+            raise DomainError(_("只能为本人管理的公寓办理入住"), code="forbidden", status_code=403)
         tenancy = tenancies.resident_check_in(
             resident=data.validated_data["resident"],
             room=room,
@@ -243,7 +244,7 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         room = data.validated_data["room"]
         if not apartments_for(request.user).filter(pk=room.apartment_id).exists():
-            raise DomainError("只能换到本人管理的公寓", code="forbidden", status_code=403)
+            raise DomainError(_("只能换到本人管理的公寓"), code="forbidden", status_code=403)
         tenancy = tenancies.resident_move(
             tenancy=self.get_object(),
             room=room,
@@ -286,14 +287,14 @@ class RegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             resident = resident_of(request.user)
             tenancy = Tenancy.objects.active().filter(resident=resident).first()
             if tenancy is None:
-                raise DomainError("没有在住记录, 请先由公寓办理入住", code="no_tenancy")
+                raise DomainError(_("没有在住记录, 请先由公寓办理入住"), code="no_tenancy")
         else:
             if not request.user.has_role(*MANAGERS):
-                raise DomainError("只有新市民本人或物业可以提交居住登记", code="forbidden", status_code=403)
+                raise DomainError(_("只有新市民本人或物业可以提交居住登记"), code="forbidden", status_code=403)
             if tenancy is None:
-                raise DomainError("请指定入住记录 (tenancy)", code="tenancy_required")
+                raise DomainError(_("请指定入住记录 (tenancy)"), code="tenancy_required")
             if not apartments_for(request.user).filter(pk=tenancy.room.apartment_id).exists():
-                raise DomainError("只能为本人管理的公寓代办", code="forbidden", status_code=403)
+                raise DomainError(_("只能为本人管理的公寓代办"), code="forbidden", status_code=403)
         result = registration.registration_submit(
             tenancy=tenancy, by=request.user, purpose=data.validated_data["purpose"]
         )
@@ -301,7 +302,7 @@ class RegistrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     def _reviewer(self):
         if not self.request.user.has_role(*REVIEWERS):
-            raise DomainError("只有公寓物业、派出所或街道可以审核居住登记", code="forbidden", status_code=403)
+            raise DomainError(_("只有公寓物业、派出所或街道可以审核居住登记"), code="forbidden", status_code=403)
         require_police_if_inspector(self.request.user)
 
     @extend_schema(request=None, responses=RegistrationSerializer, summary="确认登记")
@@ -367,7 +368,7 @@ def _date_param(request):
         return timezone.localdate()
     day = parse_date(raw)
     if day is None:
-        raise DomainError("日期格式应为 YYYY-MM-DD", code="invalid_date")
+        raise DomainError(_("日期格式应为 YYYY-MM-DD"), code="invalid_date")
     return day
 
 
@@ -407,7 +408,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def create(self, request):
         if request.user.role != Role.RESIDENT:
-            raise DomainError("居住证由新市民本人申领", code="forbidden", status_code=403)
+            raise DomainError(_("居住证由新市民本人申领"), code="forbidden", status_code=403)
         data = PermitApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         permit = permits.permit_apply(resident=resident_of(request.user), basis=data.validated_data.get("basis") or "")
@@ -427,7 +428,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def _reviewer(self):
         if not self.request.user.has_role(*PERMIT_REVIEWERS):
-            raise DomainError("只有派出所或街道可以审核居住证", code="forbidden", status_code=403)
+            raise DomainError(_("只有派出所或街道可以审核居住证"), code="forbidden", status_code=403)
         require_police_if_inspector(self.request.user)
 
     @extend_schema(request=None, responses=PermitSerializer, summary="审核通过并签发")
@@ -467,7 +468,7 @@ class PermitVerifyView(APIView):
     def get(self, request):
         token = request.query_params.get("token", "")
         if not token:
-            raise DomainError("缺少 token 参数", code="token_required")
+            raise DomainError(_("缺少 token 参数"), code="token_required")
         return Response(VerificationSerializer(permits.permit_verify(token)).data)
 
 
