@@ -51,6 +51,23 @@ def make_user(db):
     return make
 
 
+SMS_OUTBOX: list[dict] = []
+
+
+def capture_sms(*, phone: str, code: str, out_id: str) -> str:
+    """An SMS provider for tests (``OTP_SENDER``): keeps the login code the person would read on their phone."""
+    SMS_OUTBOX.append({"phone": phone, "code": code, "out_id": out_id})
+    return f"biz-{len(SMS_OUTBOX)}"
+
+
+@pytest.fixture
+def sms_outbox(settings) -> list[dict]:
+    """The login codes sent during the test, newest last: ``{"phone", "code", "out_id"}``."""
+    SMS_OUTBOX.clear()
+    settings.OTP_SENDER = "conftest.capture_sms"
+    return SMS_OUTBOX
+
+
 @pytest.fixture
 def district(db) -> District:
     users = {

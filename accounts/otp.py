@@ -1,8 +1,10 @@
 """Phone number + SMS one-time code: the login for residents outside WeChat.
 
 Codes are six digits, kept only as a keyed hash, valid ``OTP_TTL_SECONDS`` (5 minutes), a few wrong guesses
-allowed. Sending is rate-limited per phone (one per ``OTP_RESEND_SECONDS``, ``OTP_MAX_PER_PHONE_PER_DAY``) and
-per client IP (``OTP_MAX_PER_IP_PER_HOUR``). The SMS goes out through ``shijiao.notify.sms`` (Alibaba Cloud).
+allowed (``OTP_MAX_ATTEMPTS`` per code, ``OTP_MAX_FAILURES_PER_PHONE_PER_DAY`` over all codes of a phone, so asking
+for new codes does not buy more guesses). Sending is rate-limited per phone (one per ``OTP_RESEND_SECONDS``,
+``OTP_MAX_PER_PHONE_PER_DAY``) and per client IP (``OTP_MAX_PER_IP_PER_HOUR``). The views add the per-IP request
+rates of ``shijiao.api.LOGIN_THROTTLES``. The SMS goes out through ``shijiao.notify.sms`` (Alibaba Cloud).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -47,6 +50,17 @@ def _code_hash(phone: str, code: str) -> str:
     return blind_index(f"otp:{phone}:{code}")
 
 
+def _failures_today(phone_hash: str, now: datetime) -> int:
+    """Wrong guesses at all of this phone's codes of the last 24 hours."""
+    since = now - timedelta(days=1)
+    rows = OneTimeCode.objects.filter(phone_hash=phone_hash, created_at__gte=since)
+    return rows.aggregate(n=Sum("attempts"))["n"] or 0
+
+
+def _phone_locked() -> DomainError:
+    return DomainError(_("该手机号验证码错误次数过多, 请 24 小时后再试"), code="otp_locked", status_code=429)
+
+
 def otp_request(*, phone: str, ip: str | None, now: datetime | None = None) -> CodeSent:
     """Send a login code to ``phone`` unless a rate limit says no."""
     now = now or timezone.now()
@@ -59,6 +73,8 @@ def otp_request(*, phone: str, ip: str | None, now: datetime | None = None) -> C
         raise DomainError(
             _("验证码发送太频繁, 请 %(s)d 秒后再试") % {"s": wait}, code="otp_rate_limited", status_code=429
         )
+    if _failures_today(phone_hash, now) >= settings.OTP_MAX_FAILURES_PER_PHONE_PER_DAY:
+        raise _phone_locked()  # a new code would only be more guesses for whoever is guessing
     if recent.filter(created_at__gte=now - timedelta(days=1)).count() >= settings.OTP_MAX_PER_PHONE_PER_DAY:
         raise DomainError(_("该手机号今天获取验证码次数已达上限"), code="otp_rate_limited", status_code=429)
     if ip and (
@@ -96,15 +112,19 @@ def otp_verify(*, phone: str, code: str, now: datetime | None = None) -> str:
     code = (code or "").strip()
     if not re.fullmatch(r"\d{6}", code):
         raise DomainError(_("验证码是 6 位数字"), code="otp_invalid")
+    phone_hash = blind_index(phone)
     with transaction.atomic():
         row = (
             OneTimeCode.objects.select_for_update()
-            .filter(phone_hash=blind_index(phone), used_at__isnull=True, expires_at__gt=now)
+            .filter(phone_hash=phone_hash, used_at__isnull=True, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )
         if row is None:
             raise DomainError(_("验证码已过期或未获取, 请重新获取"), code="otp_expired")
+        failures = _failures_today(phone_hash, now)
+        if failures >= settings.OTP_MAX_FAILURES_PER_PHONE_PER_DAY:
+            raise _phone_locked()  # first: a new code would not help, so do not suggest one
         if row.attempts >= settings.OTP_MAX_ATTEMPTS:
             raise DomainError(_("验证码错误次数过多, 请重新获取"), code="otp_locked", status_code=429)
         matches = hmac.compare_digest(row.code_hash, _code_hash(phone, code))
@@ -114,7 +134,7 @@ def otp_verify(*, phone: str, code: str, now: datetime | None = None) -> str:
             row.attempts += 1
         row.save(update_fields=["used_at", "attempts"])
     if not matches:
-        left = settings.OTP_MAX_ATTEMPTS - row.attempts
+        left = min(settings.OTP_MAX_ATTEMPTS - row.attempts, settings.OTP_MAX_FAILURES_PER_PHONE_PER_DAY - failures - 1)
         raise DomainError(_("验证码错误, 还可尝试 %(n)d 次") % {"n": left}, code="otp_invalid")
     return phone
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from residents import faces
-from residents.models import AccessCredential, AccessEvent, Resident, SuspiciousMovement, Tenancy
+from residents.models import AccessCredential, AccessEvent, FaceConsent, Resident, SuspiciousMovement, Tenancy
 from residents.registration import registration_state
 from residents.signals import access_decided, registration_reminder, suspicious_movement
 from sensors.models import Device
@@ -149,10 +149,16 @@ def identify_qr(token: str) -> Identity:
 
 
 def identify_employee_no(employee_no: str) -> Identity:
-    """A terminal that matched the face itself reports the person number we synced to it (the resident id)."""
+    """A terminal that matched the face itself reports the person number we synced to it (the resident id).
+
+    It counts only while the person's separate consent is active: a face left on a terminal after the
+    withdrawal must not open the door (PIPL Art. 47).
+    """
     resident = Resident.objects.filter(pk=int(employee_no)).first() if employee_no.isdigit() else None
     if resident is None:
         return Identity(None, Method.FACE, problem=_("终端上报的人员编号未登记"))
+    if not FaceConsent.objects.filter(resident=resident, withdrawn_at__isnull=True).exists():
+        return Identity(None, Method.FACE, problem=_("未同意人脸识别或已撤回同意, 请刷卡、扫码或输入密码开门"))
     return Identity(resident, Method.FACE)
 
 

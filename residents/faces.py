@@ -17,7 +17,9 @@ from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
@@ -279,6 +281,12 @@ def _bucket_from_rows(version: int, rows: list[tuple[int, bytes]]) -> _Bucket:
     return _Bucket(version, ids, _augment(np.vstack([encoding_from_bytes(token) for _, token in rows])))
 
 
+def _stamp_is_shared() -> bool:
+    """Whether other processes see the stamp. A per-process cache (no REDIS_URL) never tells this process of a
+    withdrawal made in another one, so then the block versions are read at every match (one small query)."""
+    return not isinstance(caches["default"], (LocMemCache, DummyCache))
+
+
 class FaceIndex:
     """Per-process cache of the face matrices; ``match`` looks in the block first, then the district."""
 
@@ -297,7 +305,7 @@ class FaceIndex:
 
     def refresh(self) -> None:
         stamp = cache.get(STAMP_KEY)
-        if self._loaded and stamp is not None and stamp == self._stamp:
+        if self._loaded and stamp is not None and stamp == self._stamp and _stamp_is_shared():
             return
         with self._lock:
             if stamp is None:

@@ -43,6 +43,13 @@ class Resident(models.Model):
         related_name="resident",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(
+        _("匿名化时间"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("保存期限届满后删除了身份证号、手机号、姓名等; 入住记录只留作统计"),
+    )
 
     class Meta:
         verbose_name = _("新市民")
@@ -53,9 +60,10 @@ class Resident(models.Model):
         return mask_name(self.name)
 
     def save(self, *args, **kwargs) -> None:
-        self.id_number = self.id_number.strip().upper()
-        self.id_number_hash = blind_index(self.id_number)
-        self.phone_hash = blind_index(self.phone) if self.phone else ""
+        if self.anonymised_at is None:  # an anonymised row keeps its placeholder hash (the column is unique)
+            self.id_number = self.id_number.strip().upper()
+            self.id_number_hash = blind_index(self.id_number)
+            self.phone_hash = blind_index(self.phone) if self.phone else ""
         super().save(*args, **kwargs)
 
     @property
@@ -68,7 +76,7 @@ class Resident(models.Model):
 
     @property
     def name_masked(self) -> str:
-        return mask_name(self.name)
+        return str(_("已匿名")) if self.anonymised_at else mask_name(self.name)
 
 
 class TenancyQuerySet(models.QuerySet):

@@ -11,3 +11,11 @@ def purge_face_data() -> dict[str, int]:
     from residents.faces import purge_expired_face_data
 
     return purge_expired_face_data()
+
+
+@shared_task(name="residents.purge_personal_data")
+def purge_personal_data() -> dict[str, int]:
+    """Anonymise residents who left more than RESIDENT_RETENTION_DAYS ago (residents.retention)."""
+    from residents.retention import purge_expired_personal_data
+
+    return purge_expired_personal_data()

@@ -72,6 +72,10 @@ def _take_bed(room: Room, bed: str, *, excluding: Tenancy | None = None) -> str:
 @transaction.atomic
 def resident_check_in(*, resident: Resident, room: Room, check_in: date, bed: str = "") -> Tenancy:
     """Check a resident into a room (bed); the room's capacity is never exceeded."""
+    # Locked: the retention job (residents.retention) must not anonymise someone who is moving in right now.
+    locked = Resident.objects.select_for_update().filter(pk=resident.pk)
+    if locked.values_list("anonymised_at", flat=True).first() is not None:
+        raise DomainError(_("该新市民的个人信息已按保存期限删除, 请重新登记后再办理入住"), code="anonymised")
     if Tenancy.objects.active().filter(resident=resident).exists():
         raise DomainError(_("该新市民已有在住记录, 请先退房或办理换房"), code="already_checked_in")
     if check_in > timezone.localdate():

@@ -84,7 +84,8 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     search_fields = ["name"]
 
     def get_queryset(self):
-        qs = Resident.objects.select_related("employer").prefetch_related(_tenancy_prefetch()).order_by("-pk")
+        qs = Resident.objects.filter(anonymised_at__isnull=True)  # an anonymised row is nobody any more
+        qs = qs.select_related("employer").prefetch_related(_tenancy_prefetch()).order_by("-pk")
         return scope_queryset(qs, self.request.user, apartment_path="tenancies__room__apartment").distinct()
 
     @extend_schema(

@@ -209,6 +209,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "shijiao.api.exception_handler",
+    # Throttles count per REMOTE_ADDR, never per X-Forwarded-For: a client writes that header itself and could
+    # start a fresh count with every request. uvicorn puts the real client address into REMOTE_ADDR when the
+    # proxy is trusted (FORWARDED_ALLOW_IPS, docs/deployment.md).
+    "NUM_PROXIES": 0,
     # Opt-in per view (shijiao.api.THROTTLES): device gateways must never be throttled by these.
     "DEFAULT_THROTTLE_RATES": {
         "anon": envstr("API_THROTTLE_ANON", "120/min"),
@@ -285,6 +289,10 @@ RADAR_NIGHT_START_HOUR = envint("RADAR_NIGHT_START_HOUR", 22)
 RADAR_NIGHT_END_HOUR = envint("RADAR_NIGHT_END_HOUR", 6)
 TAILGATE_WINDOW_SECONDS = envint("TAILGATE_WINDOW_SECONDS", 15)
 CELERY_BEAT_SCHEDULE["residents-purge-face-data"] = {"task": "residents.purge_face_data", "schedule": 3600.0}
+# Residents' personal data is anonymised this many days after they left (last check-out or end of their permit):
+# how long the registration records are needed is the street's and the police station's call (check).
+RESIDENT_RETENTION_DAYS = envint("RESIDENT_RETENTION_DAYS", 365)
+CELERY_BEAT_SCHEDULE["residents-purge-personal-data"] = {"task": "residents.purge_personal_data", "schedule": 86400.0}
 
 # --- sensors ----------------------------------------------------------------
 READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", 90)
@@ -369,6 +377,7 @@ WECHAT_TIMEOUT = envfloat("WECHAT_TIMEOUT", 5.0)
 # SMS login codes (accounts.otp).
 OTP_TTL_SECONDS = envint("OTP_TTL_SECONDS", 300)
 OTP_MAX_ATTEMPTS = envint("OTP_MAX_ATTEMPTS", 5)
+OTP_MAX_FAILURES_PER_PHONE_PER_DAY = envint("OTP_MAX_FAILURES_PER_PHONE_PER_DAY", 10)
 OTP_RESEND_SECONDS = envint("OTP_RESEND_SECONDS", 60)
 OTP_MAX_PER_PHONE_PER_DAY = envint("OTP_MAX_PER_PHONE_PER_DAY", 10)
 OTP_MAX_PER_IP_PER_HOUR = envint("OTP_MAX_PER_IP_PER_HOUR", 30)

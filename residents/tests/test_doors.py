@@ -113,6 +113,7 @@ def test_the_elevator_grants_the_own_floor_and_the_ground_floor_only(housed, ele
 
 def test_a_hikvision_face_pass_with_employee_number_decides_for_that_resident(housed, door):
     resident = housed(registered=False, days_ago=20)
+    faces.consent_grant(resident=resident, by=None, purpose_version=faces.CONSENT_VERSION)
     alert = {
         "ipAddress": "192.168.1.64",
         "dateTime": "2026-11-20T08:15:00+08:00",

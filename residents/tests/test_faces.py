@@ -145,6 +145,21 @@ def test_a_resident_consents_enrols_and_withdraws_through_the_api(housed, door):
     assert snapshot(door, "alex_lacamoire", "img1.jpg").json()["decision"] == "deny_unknown"
 
 
+def test_a_withdrawal_made_in_another_process_reaches_the_door_even_without_a_shared_cache(housed, door):
+    """Without Redis each web process has a cache of its own, which the withdrawing process cannot reach."""
+    from django.db.models import F
+
+    from residents.models import FaceIndexBucket
+
+    obama = housed()
+    enrol(obama, "obama", "obama.jpg")
+    assert snapshot(door, "obama", "obama2.jpg").json()["decision"] == "open"  # this process holds the face
+    # What the other process writes: rows deleted, the block's version bumped (its cache stamp stays over there).
+    FaceEnrolment.objects.filter(resident=obama).delete()
+    FaceIndexBucket.objects.update(version=F("version") + 1)
+    assert snapshot(door, "obama", "obama2.jpg").json()["decision"] == "deny_unknown"
+
+
 def test_it_refuses_a_photo_with_several_faces(housed):
     from io import BytesIO
 
