@@ -1,7 +1,10 @@
-/* e智办 H5: the resident's mini-program flows in a phone browser, on the same /api/v1/ as the mini-program. */
+/* e智办 H5: the resident's mini-program flows in a phone browser, on the same /api/v1/ as the mini-program.
+   Its words come from Django's JavaScript catalog (/jsi18n/, loaded first): gettext(), ngettext(), interpolate(). */
 (function () {
   "use strict";
   const API = window.H5.api;
+  const LANGUAGE = document.documentElement.lang || "zh-hans"; // the API answers (errors, labels) in the page's language
+  const fmt = (text, values) => interpolate(text, values, !Array.isArray(values));
   const view = document.getElementById("view");
   const store = window.localStorage;
 
@@ -34,10 +37,10 @@
     else store.removeItem("h5.tokens");
   }
   class ApiError extends Error {
-    constructor(status, body) { super((body && body.message) || "网络错误, 请稍后再试"); this.status = status; this.body = body || {}; }
+    constructor(status, body) { super((body && body.message) || gettext("网络错误, 请稍后再试")); this.status = status; this.body = body || {}; }
   }
   async function call(method, path, body, retried) {
-    const headers = { Accept: "application/json", "Accept-Language": "zh-hans" };
+    const headers = { Accept: "application/json", "Accept-Language": LANGUAGE };
     const t = tokens();
     if (t) headers.Authorization = "Bearer " + t.access;
     let payload;
@@ -45,7 +48,7 @@
     else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
     let res;
     try { res = await fetch(path.startsWith("http") || path.startsWith("/") ? path : API + path, { method, headers, body: payload }); }
-    catch (e) { throw new ApiError(0, { message: "网络不通, 请检查网络后重试" }); }
+    catch (e) { throw new ApiError(0, { message: gettext("网络不通, 请检查网络后重试") }); }
     const data = res.status === 204 ? null : await res.json().catch(() => null);
     if (res.status === 401 && t && !retried && data && data.code === "token_expired") {
       const renewed = await fetch(API + "auth/refresh/", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh: t.refresh }) });
@@ -87,22 +90,22 @@
 
   // --- login ------------------------------------------------------------------------------------------
   function login() {
-    page("登录 e智办", `
-      <div class="hero"><b>石桥街道 · 新市民服务</b><p>找工作、找住房、办居住证、咨询留言, 一个手机号就能办</p></div>
-      <div class="tabs"><button data-tab="sms" class="on">手机验证码</button><button data-tab="pw">账号密码</button></div>
+    page(gettext("登录 e智办"), `
+      <div class="hero"><b>${gettext("石桥街道 · 新市民服务")}</b><p>${gettext("找工作、找住房、办居住证、咨询留言, 一个手机号就能办")}</p></div>
+      <div class="tabs"><button data-tab="sms" class="on">${gettext("手机验证码")}</button><button data-tab="pw">${gettext("账号密码")}</button></div>
       <form id="sms" class="card">
-        <label for="phone">手机号</label>
-        <div class="inline"><input id="phone" name="phone" inputmode="tel" maxlength="11" placeholder="11 位手机号" autocomplete="tel">
-        <button type="button" id="send" class="small secondary">获取验证码</button></div>
-        <label for="code">验证码</label>
-        <input id="code" name="code" inputmode="numeric" maxlength="6" placeholder="6 位数字" autocomplete="one-time-code">
-        <button type="submit" class="primary">登录</button>
-        <p class="muted">首次登录自动注册。微信小程序中可一键微信登录。</p>
+        <label for="phone">${gettext("手机号")}</label>
+        <div class="inline"><input id="phone" name="phone" inputmode="tel" maxlength="11" placeholder="${gettext("11 位手机号")}" autocomplete="tel">
+        <button type="button" id="send" class="small secondary">${gettext("获取验证码")}</button></div>
+        <label for="code">${gettext("验证码")}</label>
+        <input id="code" name="code" inputmode="numeric" maxlength="6" placeholder="${gettext("6 位数字")}" autocomplete="one-time-code">
+        <button type="submit" class="primary">${gettext("登录")}</button>
+        <p class="muted">${gettext("首次登录自动注册。微信小程序中可一键微信登录。")}</p>
       </form>
       <form id="pw" class="card" hidden>
-        <label for="username">账号</label><input id="username" name="username" autocomplete="username">
-        <label for="password">密码</label><input id="password" name="password" type="password" autocomplete="current-password">
-        <button type="submit" class="primary">登录</button>
+        <label for="username">${gettext("账号")}</label><input id="username" name="username" autocomplete="username">
+        <label for="password">${gettext("密码")}</label><input id="password" name="password" type="password" autocomplete="current-password">
+        <button type="submit" class="primary">${gettext("登录")}</button>
       </form>`);
     view.querySelectorAll("[data-tab]").forEach((b) => b.addEventListener("click", () => {
       view.querySelectorAll("[data-tab]").forEach((x) => x.classList.toggle("on", x === b));
@@ -115,46 +118,51 @@
       button.disabled = true;
       try {
         const sent = await call("POST", "auth/sms/code/", { phone: $("#phone").value.trim() });
-        toast("验证码已发送, " + Math.round(sent.expires_in / 60) + " 分钟内有效");
+        const minutes = Math.round(sent.expires_in / 60);
+        toast(fmt(ngettext("验证码已发送, %s 分钟内有效", "验证码已发送, %s 分钟内有效", minutes), [minutes]));
         let wait = sent.resend_after;
         const tick = setInterval(() => {
-          button.textContent = wait > 0 ? wait + " 秒" : "获取验证码";
-          if (wait-- <= 0) { clearInterval(tick); button.disabled = false; }
+          button.textContent = wait > 0 ? fmt(ngettext("%s 秒", "%s 秒", wait), [wait]) : gettext("获取验证码");
+          if (--wait < 0) { clearInterval(tick); button.disabled = false; }
         }, 1000);
       } catch (err) { button.disabled = false; showErrors(form, err); }
     });
-    const done = (t) => { saveTokens(t); toast("登录成功"); go("#/"); };
+    const done = (t) => { saveTokens(t); toast(gettext("登录成功")); go("#/"); };
     onSubmit($("#sms"), async (f) => done(await call("POST", "auth/sms/login/", formBody(f))));
     onSubmit($("#pw"), async (f) => done(await call("POST", "auth/password/", formBody(f))));
   }
 
   // --- home -------------------------------------------------------------------------------------------
-  const MODULES = [
-    ["#/jobs", "工", "找工作"], ["#/rentals", "房", "找住房"], ["#/clinics", "医", "找医生"], ["#/residence", "证", "办证"],
-    ["#/guides/social_security", "保", "社保"], ["#/guides/schooling", "学", "子女入学"], ["#/guides/legal_aid", "法", "法律援助"], ["#/convenience", "便", "便民"],
+  const MODULES = [ // [route, one-character icon, name]
+    ["#/jobs", pgettext("home tile icon", "工"), gettext("找工作")], ["#/rentals", pgettext("home tile icon", "房"), gettext("找住房")],
+    ["#/clinics", pgettext("home tile icon", "医"), gettext("找医生")], ["#/residence", pgettext("home tile icon", "证"), gettext("办证")],
+    ["#/guides/social_security", pgettext("home tile icon", "保"), gettext("社保")],
+    ["#/guides/schooling", pgettext("home tile icon", "学"), gettext("子女入学")],
+    ["#/guides/legal_aid", pgettext("home tile icon", "法"), gettext("法律援助")],
+    ["#/convenience", pgettext("home tile icon", "便"), gettext("便民")],
   ];
   async function home() {
     const me = tokens();
-    page("e智办 · 新市民服务", `
-      <div class="hero"><b>你好${me && me.user && me.user.display_name ? ", " + esc(me.user.display_name) : ""}</b><p>石桥街道欢迎你, 有事找 e智办</p></div>
+    page(gettext("e智办 · 新市民服务"), `
+      <div class="hero"><b>${me && me.user && me.user.display_name ? fmt(gettext("你好, %s"), [esc(me.user.display_name)]) : gettext("你好")}</b><p>${gettext("石桥街道欢迎你, 有事找 e智办")}</p></div>
       <div class="grid">${MODULES.map(([h, i, t]) => `<a class="tile" href="${h}"><span>${i}</span>${t}</a>`).join("")}</div>
-      <div class="card" style="margin-top:12px"><a class="row" href="#/ask"><h2>咨询留言 · 反馈问题</h2><p class="muted">街道、物业、职能部门限时答复</p></a>
-        <a class="row" href="#/my-questions"><p>我的留言 ›</p></a><a class="row" href="#/board"><p>看看大家问了什么 ›</p></a></div>
+      <div class="card" style="margin-top:12px"><a class="row" href="#/ask"><h2>${gettext("咨询留言 · 反馈问题")}</h2><p class="muted">${gettext("街道、物业、职能部门限时答复")}</p></a>
+        <a class="row" href="#/my-questions"><p>${gettext("我的留言 ›")}</p></a><a class="row" href="#/board"><p>${gettext("看看大家问了什么 ›")}</p></a></div>
       <div id="notices"></div>`);
     const notices = await call("GET", "notices/");
-    $("#notices").innerHTML = `<h2 style="font-size:16px;margin:14px 4px 8px">通知公告</h2>` + (notices.length ? notices.slice(0, 5).map((n) => `
-      <div class="card"><h3>${n.is_pinned ? '<span class="tag">置顶</span> ' : ""}${esc(n.title)}</h3><p>${esc(n.body)}</p>
-      <p class="muted">${esc(n.apartment || "石桥街道")} · ${when(n.published_at)}</p></div>`).join("") : '<p class="empty">暂无通知</p>');
+    $("#notices").innerHTML = `<h2 style="font-size:16px;margin:14px 4px 8px">${gettext("通知公告")}</h2>` + (notices.length ? notices.slice(0, 5).map((n) => `
+      <div class="card"><h3>${n.is_pinned ? `<span class="tag">${gettext("置顶")}</span> ` : ""}${esc(n.title)}</h3><p>${esc(n.body)}</p>
+      <p class="muted">${esc(n.apartment || gettext("石桥街道"))} · ${when(n.published_at)}</p></div>`).join("") : `<p class="empty">${gettext("暂无通知")}</p>`);
   }
 
   // --- jobs ---------------------------------------------------------------------------------------------
   async function jobs() {
     const q = new URLSearchParams(location.hash.split("?")[1] || "");
-    page("找工作", `
-      <form id="filter" class="card"><div class="inline"><input name="search" placeholder="搜岗位、企业、地点" value="${esc(q.get("search") || "")}">
-      <button class="small primary" type="submit">搜索</button></div>
-      <label class="check"><input type="checkbox" name="dormitory" ${q.get("dormitory") ? "checked" : ""}> 只看包住宿</label></form>
-      <div id="list"><p class="empty">加载中…</p></div>`, true);
+    page(gettext("找工作"), `
+      <form id="filter" class="card"><div class="inline"><input name="search" placeholder="${gettext("搜岗位、企业、地点")}" value="${esc(q.get("search") || "")}">
+      <button class="small primary" type="submit">${gettext("搜索")}</button></div>
+      <label class="check"><input type="checkbox" name="dormitory" ${q.get("dormitory") ? "checked" : ""}> ${gettext("只看包住宿")}</label></form>
+      <div id="list"><p class="empty">${gettext("加载中…")}</p></div>`, true);
     onSubmit($("#filter"), async (f) => {
       const p = new URLSearchParams();
       if (f.search.value.trim()) p.set("search", f.search.value.trim());
@@ -166,39 +174,39 @@
     if (q.get("dormitory")) params.set("dormitory", "true");
     const rows = results(await call("GET", "jobs/?" + params.toString()));
     $("#list").innerHTML = rows.length ? rows.map((j) => `
-      <a class="row card" href="#/jobs/${j.id}"><h3>${esc(j.title)} <span class="wage status">${j.wage_min}-${j.wage_max}元/月</span></h3>
+      <a class="row card" href="#/jobs/${j.id}"><h3>${esc(j.title)} <span class="wage status">${fmt(gettext("%(min)s-%(max)s元/月"), { min: j.wage_min, max: j.wage_max })}</span></h3>
       <p class="muted">${esc(j.enterprise)} · ${esc(j.location)}</p>
-      <div class="tags">${j.dormitory_provided ? '<span class="tag ok">包住宿</span>' : ""}${esc(j.benefits).split(/[,，]/).filter(Boolean).map((b) => `<span class="tag grey">${b.trim()}</span>`).join("")}</div></a>`).join("")
-      : '<p class="empty">没有找到合适的岗位, 换个关键词试试</p>';
+      <div class="tags">${j.dormitory_provided ? `<span class="tag ok">${gettext("包住宿")}</span>` : ""}${esc(j.benefits).split(/[,，]/).filter(Boolean).map((b) => `<span class="tag grey">${b.trim()}</span>`).join("")}</div></a>`).join("")
+      : `<p class="empty">${gettext("没有找到合适的岗位, 换个关键词试试")}</p>`;
   }
   async function job(id) {
     const j = await call("GET", `jobs/${id}/`);
     page(j.title, `
-      <div class="card"><h2>${esc(j.title)}</h2><p class="wage">${j.wage_min}-${j.wage_max} 元/月</p>
+      <div class="card"><h2>${esc(j.title)}</h2><p class="wage">${fmt(gettext("%(min)s-%(max)s 元/月"), { min: j.wage_min, max: j.wage_max })}</p>
       <p>${esc(j.enterprise)}${j.enterprise_industry ? " · " + esc(j.enterprise_industry) : ""}</p>
-      <p class="muted">工作时间: ${esc(j.working_hours)}<br>工作地点: ${esc(j.location)}<br>招聘人数: ${j.headcount}<br>福利: ${esc(j.benefits)}${j.dormitory_provided ? "<br>提供宿舍" : ""}</p>
-      <p>${esc(j.description)}</p><p class="muted">联系人: ${esc(j.contact_name)} ${esc(j.contact_phone)}</p></div>
-      <form id="apply" class="card"><h2>投递</h2>
-        <label for="a-name">姓名</label><input id="a-name" name="name">
-        <label for="a-phone">联系电话</label><input id="a-phone" name="phone" inputmode="tel">
-        <label for="a-msg">自我介绍 (选填)</label><textarea id="a-msg" name="message" placeholder="工作经验、何时能到岗"></textarea>
-        <button type="submit" class="primary">投递简历</button></form>`, true);
+      <p class="muted">${fmt(gettext("工作时间: %s"), [esc(j.working_hours)])}<br>${fmt(gettext("工作地点: %s"), [esc(j.location)])}<br>${fmt(gettext("招聘人数: %s"), [j.headcount])}<br>${fmt(gettext("福利: %s"), [esc(j.benefits)])}${j.dormitory_provided ? "<br>" + gettext("提供宿舍") : ""}</p>
+      <p>${esc(j.description)}</p><p class="muted">${fmt(gettext("联系人: %s"), [esc(j.contact_name) + " " + esc(j.contact_phone)])}</p></div>
+      <form id="apply" class="card"><h2>${gettext("投递")}</h2>
+        <label for="a-name">${gettext("姓名")}</label><input id="a-name" name="name">
+        <label for="a-phone">${gettext("联系电话")}</label><input id="a-phone" name="phone" inputmode="tel">
+        <label for="a-msg">${gettext("自我介绍 (选填)")}</label><textarea id="a-msg" name="message" placeholder="${gettext("工作经验、何时能到岗")}"></textarea>
+        <button type="submit" class="primary">${gettext("投递简历")}</button></form>`, true);
     onSubmit($("#apply"), async (f) => {
       await call("POST", `jobs/${id}/apply/`, formBody(f));
-      toast("已投递, 企业会尽快联系你");
-      f.innerHTML = '<p class="tag ok">已投递</p>';
+      toast(gettext("已投递, 企业会尽快联系你"));
+      f.innerHTML = `<p class="tag ok">${gettext("已投递")}</p>`;
     });
   }
 
   // --- housing ------------------------------------------------------------------------------------------
   async function rentals() {
     const q = new URLSearchParams(location.hash.split("?")[1] || "");
-    page("找住房", `
+    page(gettext("找住房"), `
       <form id="filter" class="card"><div class="inline">
-        <select name="room_kind"><option value="">全部房型</option><option value="single">单人间</option><option value="double">双人间</option><option value="dorm">宿舍间</option><option value="suite">套间</option></select>
-        <input name="rent_max" inputmode="numeric" placeholder="最高租金" value="${esc(q.get("rent_max") || "")}"></div>
-        <label class="check"><input type="checkbox" name="has_vacancy" ${q.get("has_vacancy") ? "checked" : ""}> 只看有空床位</label>
-        <button class="primary" type="submit">筛选</button></form><div id="list"><p class="empty">加载中…</p></div>`, true);
+        <select name="room_kind"><option value="">${gettext("全部房型")}</option><option value="single">${gettext("单人间")}</option><option value="double">${gettext("双人间")}</option><option value="dorm">${gettext("宿舍间")}</option><option value="suite">${gettext("套间")}</option></select>
+        <input name="rent_max" inputmode="numeric" placeholder="${gettext("最高租金")}" value="${esc(q.get("rent_max") || "")}"></div>
+        <label class="check"><input type="checkbox" name="has_vacancy" ${q.get("has_vacancy") ? "checked" : ""}> ${gettext("只看有空床位")}</label>
+        <button class="primary" type="submit">${gettext("筛选")}</button></form><div id="list"><p class="empty">${gettext("加载中…")}</p></div>`, true);
     $("#filter").room_kind.value = q.get("room_kind") || "";
     onSubmit($("#filter"), async (f) => {
       const p = new URLSearchParams();
@@ -208,10 +216,10 @@
     });
     const rows = results(await call("GET", "rentals/?" + q.toString()));
     $("#list").innerHTML = rows.length ? rows.map((r) => `
-      <a class="row card" href="#/rentals/${r.id}"><h3>${esc(r.title)} <span class="wage status">${r.monthly_rent}元/月</span></h3>
-      <p class="muted">${esc(r.address)} · 押金 ${r.deposit} 元</p>
-      <div class="tags">${r.vacant_beds > 0 ? `<span class="tag ok">空床位 ${r.vacant_beds}</span>` : '<span class="tag grey">暂满</span>'}${r.vacant_rooms > 0 ? `<span class="tag ok">整间空 ${r.vacant_rooms}</span>` : ""}</div></a>`).join("")
-      : '<p class="empty">没有符合条件的房源</p>';
+      <a class="row card" href="#/rentals/${r.id}"><h3>${esc(r.title)} <span class="wage status">${fmt(gettext("%s元/月"), [r.monthly_rent])}</span></h3>
+      <p class="muted">${esc(r.address)} · ${fmt(gettext("押金 %s 元"), [r.deposit])}</p>
+      <div class="tags">${r.vacant_beds > 0 ? `<span class="tag ok">${fmt(gettext("空床位 %s"), [r.vacant_beds])}</span>` : `<span class="tag grey">${gettext("暂满")}</span>`}${r.vacant_rooms > 0 ? `<span class="tag ok">${fmt(gettext("整间空 %s"), [r.vacant_rooms])}</span>` : ""}</div></a>`).join("")
+      : `<p class="empty">${gettext("没有符合条件的房源")}</p>`;
   }
   async function rental(id) {
     const r = await call("GET", `rentals/${id}/`);
@@ -219,99 +227,99 @@
     later.setMinutes(0);
     const local = new Date(later.getTime() - later.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
     page(r.title, `
-      <div class="card"><h2>${esc(r.title)}</h2><p class="wage">${r.monthly_rent} 元/月 · 押金 ${r.deposit} 元</p>
+      <div class="card"><h2>${esc(r.title)}</h2><p class="wage">${fmt(gettext("%(rent)s 元/月 · 押金 %(deposit)s 元"), { rent: r.monthly_rent, deposit: r.deposit })}</p>
       <p>${esc(r.apartment)} · ${esc(r.room_kind_label)}${r.area_m2 ? " · " + r.area_m2 + "㎡" : ""}</p>
-      <p class="muted">${esc(r.address)}</p><p>空床位 <b>${r.vacant_beds}</b> / ${r.total_beds} · 整间空 <b>${r.vacant_rooms}</b></p>
-      ${r.photos.map((p) => `<img src="${esc(p.thumbnail)}" alt="房源照片" style="width:31%;margin-right:2%;border-radius:6px">`).join("")}
-      <p>${esc(r.description)}</p><p class="muted">看房电话: ${esc(r.contact_phone)}</p>
-      <button id="save" class="secondary">收藏</button></div>
-      <form id="viewing" class="card"><h2>预约看房</h2>
-        <label for="v-name">姓名</label><input id="v-name" name="name">
-        <label for="v-phone">联系电话</label><input id="v-phone" name="phone" inputmode="tel">
-        <label for="v-time">希望看房时间</label><input id="v-time" name="preferred_time" type="datetime-local" value="${local}">
-        <label for="v-msg">留言 (选填)</label><input id="v-msg" name="message">
-        <button type="submit" class="primary">提交预约</button></form>`, true);
-    $("#save").addEventListener("click", async () => { await call("POST", `rentals/${id}/save/`); toast("已收藏"); });
+      <p class="muted">${esc(r.address)}</p><p>${fmt(gettext("空床位 <b>%(beds)s</b> / %(total)s · 整间空 <b>%(rooms)s</b>"), { beds: r.vacant_beds, total: r.total_beds, rooms: r.vacant_rooms })}</p>
+      ${r.photos.map((p) => `<img src="${esc(p.thumbnail)}" alt="${gettext("房源照片")}" style="width:31%;margin-right:2%;border-radius:6px">`).join("")}
+      <p>${esc(r.description)}</p><p class="muted">${fmt(gettext("看房电话: %s"), [esc(r.contact_phone)])}</p>
+      <button id="save" class="secondary">${gettext("收藏")}</button></div>
+      <form id="viewing" class="card"><h2>${gettext("预约看房")}</h2>
+        <label for="v-name">${gettext("姓名")}</label><input id="v-name" name="name">
+        <label for="v-phone">${gettext("联系电话")}</label><input id="v-phone" name="phone" inputmode="tel">
+        <label for="v-time">${gettext("希望看房时间")}</label><input id="v-time" name="preferred_time" type="datetime-local" value="${local}">
+        <label for="v-msg">${gettext("留言 (选填)")}</label><input id="v-msg" name="message">
+        <button type="submit" class="primary">${gettext("提交预约")}</button></form>`, true);
+    $("#save").addEventListener("click", async () => { await call("POST", `rentals/${id}/save/`); toast(gettext("已收藏")); });
     onSubmit($("#viewing"), async (f) => {
       const body = formBody(f);
       body.preferred_time = new Date(body.preferred_time).toISOString();
       await call("POST", `rentals/${id}/viewings/`, body);
-      toast("已预约, 物业会联系你确认时间");
-      f.innerHTML = '<p class="tag ok">已提交预约</p>';
+      toast(gettext("已预约, 物业会联系你确认时间"));
+      f.innerHTML = `<p class="tag ok">${gettext("已提交预约")}</p>`;
     });
   }
 
   // --- doctors ------------------------------------------------------------------------------------------
   async function clinics() {
-    page("找医生", `<button id="near" class="secondary">找离我最近的</button><div id="list" style="margin-top:10px"></div>`, true);
+    page(gettext("找医生"), `<button id="near" class="secondary">${gettext("找离我最近的")}</button><div id="list" style="margin-top:10px"></div>`, true);
     const show = async (qs) => {
       const rows = await call("GET", "clinics/" + qs);
-      $("#list").innerHTML = rows.map((c) => `<a class="row card" href="#/clinics/${c.id}"><h3>${esc(c.name)}${c.distance_m != null ? ` <span class="muted status">${c.distance_m < 1000 ? c.distance_m + " 米" : (c.distance_m / 1000).toFixed(1) + " 公里"}</span>` : ""}</h3>
-        <p class="muted">${esc(c.kind_label)} · ${esc(c.opening_hours)}<br>${esc(c.address)} · ${esc(c.phone)}</p></a>`).join("") || '<p class="empty">暂无</p>';
+      $("#list").innerHTML = rows.map((c) => `<a class="row card" href="#/clinics/${c.id}"><h3>${esc(c.name)}${c.distance_m != null ? ` <span class="muted status">${c.distance_m < 1000 ? fmt(gettext("%s 米"), [c.distance_m]) : fmt(gettext("%s 公里"), [(c.distance_m / 1000).toFixed(1)])}</span>` : ""}</h3>
+        <p class="muted">${esc(c.kind_label)} · ${esc(c.opening_hours)}<br>${esc(c.address)} · ${esc(c.phone)}</p></a>`).join("") || `<p class="empty">${gettext("暂无")}</p>`;
     };
     $("#near").addEventListener("click", () => navigator.geolocation
-      ? navigator.geolocation.getCurrentPosition((p) => show(`?lat=${p.coords.latitude}&lon=${p.coords.longitude}`), () => toast("无法获取位置"))
-      : toast("无法获取位置"));
+      ? navigator.geolocation.getCurrentPosition((p) => show(`?lat=${p.coords.latitude}&lon=${p.coords.longitude}`), () => toast(gettext("无法获取位置")))
+      : toast(gettext("无法获取位置")));
     await show("");
   }
   async function clinic(id) {
     const c = await call("GET", `clinics/${id}/`);
     const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
-    page(c.name, `<div class="card"><h2>${esc(c.name)}</h2><p class="muted">${esc(c.address)}<br>电话 ${esc(c.phone)} · ${esc(c.opening_hours)}</p>
+    page(c.name, `<div class="card"><h2>${esc(c.name)}</h2><p class="muted">${esc(c.address)}<br>${fmt(gettext("电话 %s"), [esc(c.phone)])} · ${esc(c.opening_hours)}</p>
       ${c.departments.map((d) => `<p><b>${esc(d.name)}</b> <span class="muted">${esc(d.hours)}</span></p>`).join("")}</div>
-      ${c.accepts_appointments ? `<form id="appt" class="card"><h2>预约挂号</h2>
-        <label for="d">科室</label><select id="d" name="department">${c.departments.map((d) => `<option value="${d.id}">${esc(d.name)}</option>`).join("")}</select>
-        <div class="inline"><div><label for="date">日期</label><input id="date" name="date" type="date" value="${tomorrow}"></div>
-        <div><label for="period">时段</label><select id="period" name="period"><option value="am">上午</option><option value="pm">下午</option></select></div></div>
-        <label for="p-name">姓名</label><input id="p-name" name="name"><label for="p-phone">联系电话</label><input id="p-phone" name="phone" inputmode="tel">
-        <label for="sym">症状 (选填)</label><input id="sym" name="symptoms"><button type="submit" class="primary">提交预约</button></form>` : ""}`, true);
-    if ($("#appt")) onSubmit($("#appt"), async (f) => { await call("POST", `clinics/${id}/appointments/`, formBody(f)); toast("已提交, 机构确认后会通知你"); f.innerHTML = '<p class="tag ok">已提交预约</p>'; });
+      ${c.accepts_appointments ? `<form id="appt" class="card"><h2>${gettext("预约挂号")}</h2>
+        <label for="d">${gettext("科室")}</label><select id="d" name="department">${c.departments.map((d) => `<option value="${d.id}">${esc(d.name)}</option>`).join("")}</select>
+        <div class="inline"><div><label for="date">${gettext("日期")}</label><input id="date" name="date" type="date" value="${tomorrow}"></div>
+        <div><label for="period">${gettext("时段")}</label><select id="period" name="period"><option value="am">${gettext("上午")}</option><option value="pm">${gettext("下午")}</option></select></div></div>
+        <label for="p-name">${gettext("姓名")}</label><input id="p-name" name="name"><label for="p-phone">${gettext("联系电话")}</label><input id="p-phone" name="phone" inputmode="tel">
+        <label for="sym">${gettext("症状 (选填)")}</label><input id="sym" name="symptoms"><button type="submit" class="primary">${gettext("提交预约")}</button></form>` : ""}`, true);
+    if ($("#appt")) onSubmit($("#appt"), async (f) => { await call("POST", `clinics/${id}/appointments/`, formBody(f)); toast(gettext("已提交, 机构确认后会通知你")); f.innerHTML = `<p class="tag ok">${gettext("已提交预约")}</p>`; });
   }
 
   // --- residence (registration and e-permit, from the residents API) --------------------------------------------
-  const STATE = { registered: "已登记", missing: "未登记", overdue: "已超期未登记" };
+  const STATE = { registered: gettext("已登记"), missing: gettext("未登记"), overdue: gettext("已超期未登记") };
   async function residence() {
-    page("办证 · 居住登记", '<p class="empty">加载中…</p>', true);
+    page(gettext("办证 · 居住登记"), `<p class="empty">${gettext("加载中…")}</p>`, true);
     let me;
     try { me = await call("GET", "me/resident/"); }
     catch (err) {
-      view.innerHTML = `<div class="card"><h2>还没有你的入住记录</h2><p>请先到所住公寓前台 (物业) 办理入住, 登记手机号后再来这里一键办理居住登记。</p><p class="muted">${esc(err.message)}</p></div>`;
+      view.innerHTML = `<div class="card"><h2>${gettext("还没有你的入住记录")}</h2><p>${gettext("请先到所住公寓前台 (物业) 办理入住, 登记手机号后再来这里一键办理居住登记。")}</p><p class="muted">${esc(err.message)}</p></div>`;
       return;
     }
     const t = me.tenancy;
-    view.innerHTML = `<div class="card"><h2>${esc(me.name)}</h2><p class="muted">身份证 ${esc(me.id_number)}</p>
-      ${t ? `<p>${esc(t.room && t.room.apartment)} ${esc(t.room && t.room.number)} 室 · 入住 ${esc(t.check_in)}</p>
-      <p>居住登记: <b id="reg-state">${esc(STATE[t.registration_state] || t.registration_state)}</b>${t.registration_due ? ` <span class="muted">(截止 ${esc(t.registration_due)})</span>` : ""}</p>` : "<p>当前没有在住记录</p>"}</div>
-      ${t && t.registration_state !== "registered" ? `<form id="reg" class="card"><h2>一键办理居住登记</h2><label for="purpose">居住事由</label>
-        <select id="purpose" name="purpose"><option value="work">务工</option><option value="business">经商</option><option value="study">就学</option><option value="family">投靠亲友</option><option value="other">其他</option></select>
-        <button type="submit" class="primary">提交居住登记</button></form>` : ""}
-      <div class="card" id="permit"><h2>电子居住证</h2><p class="muted">加载中…</p></div>`;
-    if ($("#reg")) onSubmit($("#reg"), async (f) => { await call("POST", "registrations/", formBody(f)); toast("已提交, 等待物业/派出所确认"); residence(); });
+    view.innerHTML = `<div class="card"><h2>${esc(me.name)}</h2><p class="muted">${fmt(gettext("身份证 %s"), [esc(me.id_number)])}</p>
+      ${t ? `<p>${fmt(gettext("%(apartment)s %(room)s 室 · 入住 %(day)s"), { apartment: esc(t.room && t.room.apartment), room: esc(t.room && t.room.number), day: esc(t.check_in) })}</p>
+      <p>${fmt(gettext("居住登记: %s"), [`<b id="reg-state">${esc(STATE[t.registration_state] || t.registration_state)}</b>`])}${t.registration_due ? ` <span class="muted">${fmt(gettext("(截止 %s)"), [esc(t.registration_due)])}</span>` : ""}</p>` : `<p>${gettext("当前没有在住记录")}</p>`}</div>
+      ${t && t.registration_state !== "registered" ? `<form id="reg" class="card"><h2>${gettext("一键办理居住登记")}</h2><label for="purpose">${gettext("居住事由")}</label>
+        <select id="purpose" name="purpose"><option value="work">${gettext("务工")}</option><option value="business">${gettext("经商")}</option><option value="study">${gettext("就学")}</option><option value="family">${gettext("投靠亲友")}</option><option value="other">${gettext("其他")}</option></select>
+        <button type="submit" class="primary">${gettext("提交居住登记")}</button></form>` : ""}
+      <div class="card" id="permit"><h2>${gettext("电子居住证")}</h2><p class="muted">${gettext("加载中…")}</p></div>`;
+    if ($("#reg")) onSubmit($("#reg"), async (f) => { await call("POST", "registrations/", formBody(f)); toast(gettext("已提交, 等待物业/派出所确认")); residence(); });
     try {
       const e = await call("GET", "permits/eligibility/");
-      $("#permit").innerHTML = `<h2>电子居住证</h2>${e.eligible ? '<p>你已符合申领条件</p><button id="apply-permit" class="primary">申领电子居住证</button>'
-        : `<p class="muted">${esc((e.reasons || []).join("; ") || "暂不符合申领条件")}</p>`}`;
-      if ($("#apply-permit")) $("#apply-permit").addEventListener("click", async () => { try { await call("POST", "permits/", {}); toast("已提交申领"); } catch (err) { toast(err.message); } });
-    } catch (err) { $("#permit").innerHTML = `<h2>电子居住证</h2><p class="muted">${esc(err.message)}</p>`; }
+      $("#permit").innerHTML = `<h2>${gettext("电子居住证")}</h2>${e.eligible ? `<p>${gettext("你已符合申领条件")}</p><button id="apply-permit" class="primary">${gettext("申领电子居住证")}</button>`
+        : `<p class="muted">${esc((e.reasons || []).join("; ") || gettext("暂不符合申领条件"))}</p>`}`;
+      if ($("#apply-permit")) $("#apply-permit").addEventListener("click", async () => { try { await call("POST", "permits/", {}); toast(gettext("已提交申领")); } catch (err) { toast(err.message); } });
+    } catch (err) { $("#permit").innerHTML = `<h2>${gettext("电子居住证")}</h2><p class="muted">${esc(err.message)}</p>`; }
   }
 
   // --- guides and requests --------------------------------------------------------------------------------------
-  const MODULE_NAMES = { social_security: "社保", schooling: "子女入学", legal_aid: "法律援助", convenience: "便民" };
+  const MODULE_NAMES = { social_security: gettext("社保"), schooling: gettext("子女入学"), legal_aid: gettext("法律援助"), convenience: gettext("便民") };
   async function guides(module) {
-    page(MODULE_NAMES[module] || "办事指南", '<div id="list"></div><a class="row card" href="#/my-requests"><p>我的办事申请 ›</p></a>', true);
+    page(MODULE_NAMES[module] || gettext("办事指南"), `<div id="list"></div><a class="row card" href="#/my-requests"><p>${gettext("我的办事申请 ›")}</p></a>`, true);
     const rows = await call("GET", `guides/?module=${encodeURIComponent(module)}`);
-    $("#list").innerHTML = rows.map((a) => `<a class="row card" href="#/guide/${a.id}"><h3>${esc(a.title)}</h3><p class="muted">${esc(a.summary)}</p>${a.request_kind ? '<span class="tag">可在线申请</span>' : ""}</a>`).join("") || '<p class="empty">暂无指南</p>';
+    $("#list").innerHTML = rows.map((a) => `<a class="row card" href="#/guide/${a.id}"><h3>${esc(a.title)}</h3><p class="muted">${esc(a.summary)}</p>${a.request_kind ? `<span class="tag">${gettext("可在线申请")}</span>` : ""}</a>`).join("") || `<p class="empty">${gettext("暂无指南")}</p>`;
   }
   async function guide(id) {
     const a = await call("GET", `guides/${id}/`);
     page(a.title, `<div class="card"><h2>${esc(a.title)}</h2><p style="white-space:pre-line">${esc(a.body)}</p>
-      ${a.documents.length ? `<h3>所需材料</h3><ul>${a.documents.map((d) => `<li>${esc(d)}</li>`).join("")}</ul>` : ""}</div>
-      ${a.request_kind ? `<form id="req" class="card"><h2>在线申请: ${esc(a.request_kind)}</h2>
-        <label for="r-name">姓名</label><input id="r-name" name="name"><label for="r-phone">联系电话</label><input id="r-phone" name="phone" inputmode="tel">
-        <label for="r-details">情况说明</label><textarea id="r-details" name="details"></textarea>
-        <p>我已准备好的材料:</p>${a.documents.map((d, i) => `<label class="check"><input type="checkbox" data-doc="${esc(d)}" id="doc${i}"> ${esc(d)}</label>`).join("")}
-        <label for="r-photos">材料照片 (选填)</label><input id="r-photos" name="photos" type="file" accept="image/*" multiple>
-        <button type="submit" class="primary">提交申请</button></form>` : ""}`, true);
+      ${a.documents.length ? `<h3>${gettext("所需材料")}</h3><ul>${a.documents.map((d) => `<li>${esc(d)}</li>`).join("")}</ul>` : ""}</div>
+      ${a.request_kind ? `<form id="req" class="card"><h2>${fmt(gettext("在线申请: %s"), [esc(a.request_kind)])}</h2>
+        <label for="r-name">${gettext("姓名")}</label><input id="r-name" name="name"><label for="r-phone">${gettext("联系电话")}</label><input id="r-phone" name="phone" inputmode="tel">
+        <label for="r-details">${gettext("情况说明")}</label><textarea id="r-details" name="details"></textarea>
+        <p>${gettext("我已准备好的材料:")}</p>${a.documents.map((d, i) => `<label class="check"><input type="checkbox" data-doc="${esc(d)}" id="doc${i}"> ${esc(d)}</label>`).join("")}
+        <label for="r-photos">${gettext("材料照片 (选填)")}</label><input id="r-photos" name="photos" type="file" accept="image/*" multiple>
+        <button type="submit" class="primary">${gettext("提交申请")}</button></form>` : ""}`, true);
     if ($("#req")) onSubmit($("#req"), async (f) => {
       const data = new FormData();
       data.append("article", id);
@@ -319,59 +327,59 @@
       f.querySelectorAll("[data-doc]").forEach((c) => c.checked && data.append("provided", c.dataset.doc));
       Array.from(f.photos.files).forEach((file) => data.append("photos", file));
       const made = await call("POST", "my/service-requests/", data);
-      toast("已提交, 受理编号 " + made.reference);
+      toast(fmt(gettext("已提交, 受理编号 %s"), [made.reference]));
       go("#/my-requests");
     });
   }
   async function myRequests() {
-    page("我的办事申请", '<div id="list"></div>', true);
+    page(gettext("我的办事申请"), '<div id="list"></div>', true);
     const rows = results(await call("GET", "my/service-requests/"));
     $("#list").innerHTML = rows.map((r) => `<div class="card"><h3>${esc(r.kind)} <span class="tag status">${esc(r.status_label)}</span></h3>
-      <p class="muted">${esc(r.reference)} · ${when(r.created_at)}</p>${r.staff_note ? `<p>办理意见: ${esc(r.staff_note)}</p>` : ""}
-      <p class="muted">材料: ${r.documents.map((d) => (d.provided ? "✓" : "✗") + esc(d.name)).join(" ")}</p></div>`).join("") || '<p class="empty">还没有申请</p>';
+      <p class="muted">${esc(r.reference)} · ${when(r.created_at)}</p>${r.staff_note ? `<p>${fmt(gettext("办理意见: %s"), [esc(r.staff_note)])}</p>` : ""}
+      <p class="muted">${fmt(gettext("材料: %s"), [r.documents.map((d) => (d.provided ? "✓" : "✗") + esc(d.name)).join(" ")])}</p></div>`).join("") || `<p class="empty">${gettext("还没有申请")}</p>`;
   }
 
   // --- convenience ------------------------------------------------------------------------------------------
   async function convenience() {
-    page("便民服务", `
-      <form id="repair" class="card"><h2>报修</h2>
-        <label for="cat">类别</label><select id="cat" name="category"><option value="electric">电路/插座</option><option value="water">水管/卫浴</option><option value="door">门锁/门禁</option><option value="appliance">空调/热水器</option><option value="network">网络</option><option value="other">其他</option></select>
-        <label for="desc">问题描述</label><textarea id="desc" name="description"></textarea>
-        <label for="rp">联系电话</label><input id="rp" name="phone" inputmode="tel">
-        <label for="rphotos">照片 (选填)</label><input id="rphotos" name="photos" type="file" accept="image/*" multiple>
-        <button type="submit" class="primary">提交报修</button></form>
-      <div class="card"><h2>垃圾分类查询</h2><div class="inline"><input id="g" placeholder="输入物品, 如 电池"><button id="gs" class="small primary">查询</button></div><div id="gr"></div></div>
-      <a class="row card" href="#/guides/convenience"><p>安全用电、垃圾分类指南 ›</p></a><div id="repairs"></div>`, true);
+    page(gettext("便民服务"), `
+      <form id="repair" class="card"><h2>${gettext("报修")}</h2>
+        <label for="cat">${gettext("类别")}</label><select id="cat" name="category"><option value="electric">${gettext("电路/插座")}</option><option value="water">${gettext("水管/卫浴")}</option><option value="door">${gettext("门锁/门禁")}</option><option value="appliance">${gettext("空调/热水器")}</option><option value="network">${gettext("网络")}</option><option value="other">${gettext("其他")}</option></select>
+        <label for="desc">${gettext("问题描述")}</label><textarea id="desc" name="description"></textarea>
+        <label for="rp">${gettext("联系电话")}</label><input id="rp" name="phone" inputmode="tel">
+        <label for="rphotos">${gettext("照片 (选填)")}</label><input id="rphotos" name="photos" type="file" accept="image/*" multiple>
+        <button type="submit" class="primary">${gettext("提交报修")}</button></form>
+      <div class="card"><h2>${gettext("垃圾分类查询")}</h2><div class="inline"><input id="g" placeholder="${gettext("输入物品, 如 电池")}"><button id="gs" class="small primary">${gettext("查询")}</button></div><div id="gr"></div></div>
+      <a class="row card" href="#/guides/convenience"><p>${gettext("安全用电、垃圾分类指南 ›")}</p></a><div id="repairs"></div>`, true);
     onSubmit($("#repair"), async (f) => {
       const data = new FormData(f);
       const made = await call("POST", "my/repairs/", data);
-      toast("已报修, 已转给" + made.apartment_name + "物业");
+      toast(fmt(gettext("已报修, 已转给%s物业"), [made.apartment_name]));
       convenience();
     });
     $("#gs").addEventListener("click", async () => {
       const rows = await call("GET", "garbage-items/?search=" + encodeURIComponent($("#g").value.trim()));
-      $("#gr").innerHTML = rows.map((g) => `<p>${esc(g.name)} → <b>${esc(g.category_label)}</b></p>`).join("") || '<p class="muted">没有找到, 请咨询楼道分类指导员</p>';
+      $("#gr").innerHTML = rows.map((g) => `<p>${esc(g.name)} → <b>${esc(g.category_label)}</b></p>`).join("") || `<p class="muted">${gettext("没有找到, 请咨询楼道分类指导员")}</p>`;
     });
     try {
       const rows = results(await call("GET", "my/repairs/"));
-      $("#repairs").innerHTML = rows.map((r) => `<div class="card"><h3>${esc(r.category_label)} <span class="tag status">${esc(r.status_label)}</span></h3><p>${esc(r.description)}</p>${r.reply ? `<p class="muted">物业: ${esc(r.reply)}</p>` : ""}</div>`).join("");
+      $("#repairs").innerHTML = rows.map((r) => `<div class="card"><h3>${esc(r.category_label)} <span class="tag status">${esc(r.status_label)}</span></h3><p>${esc(r.description)}</p>${r.reply ? `<p class="muted">${fmt(gettext("物业: %s"), [esc(r.reply)])}</p>` : ""}</div>`).join("");
     } catch (e) { /* not a resident account */ }
   }
 
   // --- consultation and feedback -------------------------------------------------------------------------------
   async function ask() {
-    page("咨询留言", '<p class="empty">加载中…</p>', true);
+    page(gettext("咨询留言"), `<p class="empty">${gettext("加载中…")}</p>`, true);
     const categories = await call("GET", "feedback-categories/");
     view.innerHTML = `<form id="ask" class="card">
-      <div class="tabs"><button type="button" data-kind="question" class="on">我要咨询</button><button type="button" data-kind="report">反馈问题</button></div>
+      <div class="tabs"><button type="button" data-kind="question" class="on">${gettext("我要咨询")}</button><button type="button" data-kind="report">${gettext("反馈问题")}</button></div>
       <input type="hidden" name="kind" value="question">
-      <label for="category">类别</label><select id="category" name="category">${categories.map((c) => `<option value="${c.id}">${esc(c.name)} (${esc(c.route_label)}, ${c.response_hours} 小时内答复)</option>`).join("")}</select>
-      <label for="title">标题</label><input id="title" name="title" maxlength="64" placeholder="一句话说清楚">
-      <label for="body">内容</label><textarea id="body" name="body" placeholder="详细描述你的问题"></textarea>
-      <label for="photos">照片 (选填, 最多 6 张)</label><input id="photos" name="photos" type="file" accept="image/*" multiple>
-      <label class="check"><input type="checkbox" name="is_public" checked> 公开到留言板 (帮助有同样问题的人)</label>
-      <label class="check"><input type="checkbox" name="is_anonymous"> 对其他居民匿名</label>
-      <button type="submit" class="primary">提交</button></form>`;
+      <label for="category">${gettext("类别")}</label><select id="category" name="category">${categories.map((c) => `<option value="${c.id}">${fmt(gettext("%(name)s (%(route)s, %(hours)s 小时内答复)"), { name: esc(c.name), route: esc(c.route_label), hours: c.response_hours })}</option>`).join("")}</select>
+      <label for="title">${gettext("标题")}</label><input id="title" name="title" maxlength="64" placeholder="${gettext("一句话说清楚")}">
+      <label for="body">${gettext("内容")}</label><textarea id="body" name="body" placeholder="${gettext("详细描述你的问题")}"></textarea>
+      <label for="photos">${gettext("照片 (选填, 最多 6 张)")}</label><input id="photos" name="photos" type="file" accept="image/*" multiple>
+      <label class="check"><input type="checkbox" name="is_public" checked> ${gettext("公开到留言板 (帮助有同样问题的人)")}</label>
+      <label class="check"><input type="checkbox" name="is_anonymous"> ${gettext("对其他居民匿名")}</label>
+      <button type="submit" class="primary">${gettext("提交")}</button></form>`;
     view.querySelectorAll("[data-kind]").forEach((b) => b.addEventListener("click", () => {
       view.querySelectorAll("[data-kind]").forEach((x) => x.classList.toggle("on", x === b));
       $("[name=kind]").value = b.dataset.kind;
@@ -383,44 +391,44 @@
       data.append("is_anonymous", f.is_anonymous.checked);
       Array.from(f.photos.files).forEach((file) => data.append("photos", file));
       const made = await call("POST", "my/feedback/", data);
-      toast("已提交, 已转" + made.route_label);
+      toast(fmt(gettext("已提交, 已转%s"), [made.route_label]));
       go("#/question/" + made.id);
     });
   }
   async function myQuestions() {
-    page("我的留言", '<div id="list"></div>', true);
+    page(gettext("我的留言"), '<div id="list"></div>', true);
     const rows = results(await call("GET", "my/feedback/"));
     $("#list").innerHTML = rows.map((f) => `<a class="row card" href="#/question/${f.id}"><h3>${esc(f.title)} <span class="tag status ${f.status === "open" ? "" : "ok"}">${esc(f.status_label)}</span></h3>
-      <p class="muted">${esc(f.category)} · ${when(f.created_at)}</p></a>`).join("") || '<p class="empty">还没有留言</p>';
+      <p class="muted">${esc(f.category)} · ${when(f.created_at)}</p></a>`).join("") || `<p class="empty">${gettext("还没有留言")}</p>`;
   }
   function thread(f, mine) {
     return `<div class="card"><h2>${esc(f.title)} <span class="tag status ${f.status === "open" ? "" : "ok"}">${esc(f.status_label)}</span></h2>
-      <p class="muted">${esc(f.category)} · ${esc(f.author)} · ${when(f.created_at)}${mine ? ` · 转交${esc(f.route_label)}, ${when(f.due_at)} 前答复` : ""}</p>
-      <p style="white-space:pre-line">${esc(f.body)}</p>${f.photos.map((p) => `<img src="${esc(p.thumbnail)}" alt="照片" style="width:31%;margin-right:2%;border-radius:6px">`).join("")}
-      <div id="replies">${f.replies.map((r) => `<div class="reply ${r.from_staff ? "staff" : ""}"><b>${esc(r.author)}</b> <span class="muted">${when(r.created_at)}</span><p style="margin:2px 0;white-space:pre-line">${esc(r.body)}</p></div>`).join("") || '<p class="muted">等待答复…</p>'}</div></div>`;
+      <p class="muted">${esc(f.category)} · ${esc(f.author)} · ${when(f.created_at)}${mine ? " · " + fmt(gettext("转交%(route)s, %(due)s 前答复"), { route: esc(f.route_label), due: when(f.due_at) }) : ""}</p>
+      <p style="white-space:pre-line">${esc(f.body)}</p>${f.photos.map((p) => `<img src="${esc(p.thumbnail)}" alt="${gettext("照片")}" style="width:31%;margin-right:2%;border-radius:6px">`).join("")}
+      <div id="replies">${f.replies.map((r) => `<div class="reply ${r.from_staff ? "staff" : ""}"><b>${esc(r.author)}</b> <span class="muted">${when(r.created_at)}</span><p style="margin:2px 0;white-space:pre-line">${esc(r.body)}</p></div>`).join("") || `<p class="muted">${gettext("等待答复…")}</p>`}</div></div>`;
   }
   async function question(id) {
     const f = await call("GET", `my/feedback/${id}/`);
-    page("我的留言", thread(f, true) + (f.status !== "closed" ? `
-      <form id="more" class="card"><label for="more-body">追问 / 补充</label><textarea id="more-body" name="body"></textarea><button type="submit" class="secondary">发送</button></form>` : "") +
-      (f.first_response_at && !f.rating ? `<form id="rate" class="card"><h2>评价答复</h2><div class="stars">${[1, 2, 3, 4, 5].map((n) => `<button type="button" data-star="${n}">★</button>`).join("")}</div>
-        <input type="hidden" name="rating" value="5"><label for="cm">评价 (选填)</label><input id="cm" name="comment"><button type="submit" class="primary">提交评价</button></form>` : "") +
-      (f.rating ? `<div class="card"><p>你的评价: ${"★".repeat(f.rating)} ${esc(f.rating_comment)}</p></div>` : ""), true);
+    page(gettext("我的留言"), thread(f, true) + (f.status !== "closed" ? `
+      <form id="more" class="card"><label for="more-body">${gettext("追问 / 补充")}</label><textarea id="more-body" name="body"></textarea><button type="submit" class="secondary">${gettext("发送")}</button></form>` : "") +
+      (f.first_response_at && !f.rating ? `<form id="rate" class="card"><h2>${gettext("评价答复")}</h2><div class="stars">${[1, 2, 3, 4, 5].map((n) => `<button type="button" data-star="${n}">★</button>`).join("")}</div>
+        <input type="hidden" name="rating" value="5"><label for="cm">${gettext("评价 (选填)")}</label><input id="cm" name="comment"><button type="submit" class="primary">${gettext("提交评价")}</button></form>` : "") +
+      (f.rating ? `<div class="card"><p>${fmt(gettext("你的评价: %s"), ["★".repeat(f.rating) + " " + esc(f.rating_comment)])}</p></div>` : ""), true);
     if ($("#more")) onSubmit($("#more"), async (form) => { await call("POST", `my/feedback/${id}/replies/`, formBody(form)); question(id); });
     if ($("#rate")) {
       const paint = (n) => view.querySelectorAll("[data-star]").forEach((s) => s.classList.toggle("on", +s.dataset.star <= n));
       paint(5);
       view.querySelectorAll("[data-star]").forEach((s) => s.addEventListener("click", () => { $("[name=rating]").value = s.dataset.star; paint(+s.dataset.star); }));
-      onSubmit($("#rate"), async (form) => { await call("POST", `my/feedback/${id}/rate/`, { rating: +form.rating.value, comment: form.comment.value }); toast("感谢你的评价"); question(id); });
+      onSubmit($("#rate"), async (form) => { await call("POST", `my/feedback/${id}/rate/`, { rating: +form.rating.value, comment: form.comment.value }); toast(gettext("感谢你的评价")); question(id); });
     }
   }
   async function board() {
-    page("留言板", '<div id="list"></div>', true);
+    page(gettext("留言板"), '<div id="list"></div>', true);
     const rows = results(await call("GET", "feedback-board/"));
-    $("#list").innerHTML = rows.map((f) => `<a class="row card" href="#/board/${f.id}"><h3>${esc(f.title)}</h3><p class="muted">${esc(f.category)} · ${esc(f.author)} · ${when(f.created_at)}</p></a>`).join("") || '<p class="empty">还没有公开的答复</p>';
+    $("#list").innerHTML = rows.map((f) => `<a class="row card" href="#/board/${f.id}"><h3>${esc(f.title)}</h3><p class="muted">${esc(f.category)} · ${esc(f.author)} · ${when(f.created_at)}</p></a>`).join("") || `<p class="empty">${gettext("还没有公开的答复")}</p>`;
   }
   async function boardThread(id) {
-    page("留言板", thread(await call("GET", `feedback-board/${id}/`), false), true);
+    page(gettext("留言板"), thread(await call("GET", `feedback-board/${id}/`), false), true);
   }
 
   // --- routing --------------------------------------------------------------------------------------------------
@@ -438,7 +446,7 @@
       if (!m) continue;
       if (!isPublic && !tokens()) return go("#/login");
       try { await handler(m[1] && /^\d+$|^\w+$/.test(m[1]) ? m[1] : undefined); }
-      catch (err) { if (err instanceof ApiError) { if (err.status !== 401) page("出错了", `<div class="card"><p>${esc(err.message)}</p></div>`, true); } else throw err; }
+      catch (err) { if (err instanceof ApiError) { if (err.status !== 401) page(gettext("出错了"), `<div class="card"><p>${esc(err.message)}</p></div>`, true); } else throw err; }
       return;
     }
     go("#/");
@@ -449,6 +457,9 @@
     saveTokens(null);
     go("#/login");
   });
+  // The language switch sends the page's address back; add the client's route (#/...), which the server never sees.
+  const switcher = document.querySelector(".language-switch");
+  if (switcher) switcher.addEventListener("submit", () => { switcher.querySelector("[name=next]").value = location.pathname + location.hash; });
   window.addEventListener("hashchange", route);
   route();
 })();
