@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # app -> the top-level templates, scripts and files whose strings its catalog carries
 PAGES: dict[str, list[str]] = {
-    "accounts": [],
+    "accounts": ["shijiao/urls.py", "shijiao/settings.py"],  # the admin site's titles, the language names
     "apartments": ["templates/inspections", "static/inspections"],
     "residents": ["templates/residents"],
     "sensors": [],

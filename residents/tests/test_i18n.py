@@ -100,6 +100,8 @@ def test_the_gap_list_and_the_resident_list_in_english(housed, district, door, c
     assert "Registered but no door record for 30 days (probably moved out)" in html
     assert "Residence registration overdue" in html and ">Check out</button>" in html and gone.name_masked in html
     assert "今日核查清单" not in html and "一键退房" not in html
+    assert 'value="zh-hans" lang="zh-hans">中文</button>' in html  # the switch, in the admin's user links
+    assert "e-Zhiban · Shiqiao sub-district migrant apartment management" in html  # the admin site's header
     tenancy = Tenancy.objects.get(resident=gone)
     done = client.post("/admin/residents/resident/gaps/", {"check_out": tenancy.pk}, follow=True, **EN)
     assert "checked out; the residence registration is now being deregistered" in done.content.decode()
