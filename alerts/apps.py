@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class AlertsConfig(AppConfig):
     name = "alerts"
-    verbose_name = "预警处置"
+    verbose_name = _("预警处置")
 
     def ready(self) -> None:
         from alerts import receivers

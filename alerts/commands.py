@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import Role, User
 from alerts import push
@@ -160,6 +161,7 @@ def command_start(
             text=notifications.command_text(command),
         )
         _plan_device_actions(command, plan, places, alert)
+        channels = [str(Channel(c).label) for c in plan.channels if c in Channel.values]
         timeline(
             command,
             "started",
@@ -169,7 +171,7 @@ def command_start(
                 "plan": plan.name,
                 "what": what,
                 "n": len(recipients),
-                "channels": "、".join(str(Channel(c).label) for c in plan.channels if c in Channel.values),
+                "channels": pgettext("between names", "、").join(channels),
             },
             at=now,
             actor=by,

@@ -15,6 +15,8 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.permissions import STAFF_ROLES
@@ -22,6 +24,7 @@ from alerts import alarms, push
 from alerts.models import AlertEvent, End
 from apartments.scoping import apartments_for
 from shijiao.api import DomainError
+from shijiao.i18n import scope_language
 
 DEFAULT_END = {Role.FIRE_SAFETY_PERSON: End.PHONE, Role.STATION_OPERATOR: End.STATION, Role.STREET_ADMIN: End.COCKPIT}
 SNAPSHOT_LIMIT = 300
@@ -67,20 +70,26 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
         end = (query.get("end") or [""])[0]
         self.end = end if end in End.values else DEFAULT_END.get(user.role, End.API)
         self.user = user
+        self.language = scope_language(self.scope)  # labels and messages in the viewer's language
         self.groups_joined = await database_sync_to_async(groups_for)(user)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         since = _int((query.get("since") or [None])[0])
-        await self.send_json(await database_sync_to_async(snapshot)(user, since))
+        with translation.override(self.language):
+            await self.send_json(await database_sync_to_async(snapshot)(user, since))
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs) -> None:
+        with translation.override(self.language):
+            await self._receive(content)
+
+    async def _receive(self, content: Any) -> None:
         if not isinstance(content, dict):
-            await self.send_json({"type": "error", "code": "invalid", "message": "消息必须是 JSON 对象"})
+            await self.send_json({"type": "error", "code": "invalid", "message": _("消息必须是 JSON 对象")})
             return
         action = content.get("action")
         if action == "ping":
@@ -92,7 +101,7 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
         alarm_id = _int(content.get("alarm_id"))
         try:
             if alarm_id is None:
-                raise DomainError("请指明告警编号 alarm_id", code="invalid")
+                raise DomainError(_("请指明告警编号 alarm_id"), code="invalid")
             if action == "acknowledge":
                 await database_sync_to_async(alarms.alarm_acknowledge)(alert_id=alarm_id, by=self.user, end=self.end)
             elif action == "handle":
@@ -112,7 +121,7 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
                     note=str(content.get("note") or ""),
                 )
             else:
-                raise DomainError(f"未知操作 {action}", code="invalid")
+                raise DomainError(_("未知操作 %(action)s") % {"action": action}, code="invalid")
         except DomainError as exc:
             codes = exc.get_codes()
             await self.send_json(
@@ -127,7 +136,7 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "done", "action": action, "alarm_id": alarm_id})
 
     async def alarm_changed(self, event: dict) -> None:
-        await self.send_json(event)
+        await self.send_json(push.in_language(event, self.language))
 
     async def command_changed(self, event: dict) -> None:
-        await self.send_json(event)
+        await self.send_json(push.in_language(event, self.language))

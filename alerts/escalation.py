@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from alerts.models import Alert, AlertEvent, EscalationStep, PlannedEscalation
 
@@ -86,9 +87,10 @@ def run_due(*, now: datetime | None = None, alert_id: int | None = None, limit: 
             ids, names = notifications.notify_alarm_step(alert=alert, step=step)
             created.extend(ids)
             label = step.contact_group if step.contact_group else step.get_target_display()
+            who = pgettext("between names", "、").join(names) or _("无人可通知")
             notes.setdefault(alert.pk, (alert, []))[1].append(
                 _("通知%(target)s (%(channels)s): %(names)s")
-                % {"target": label, "channels": ", ".join(step.channels), "names": "、".join(names) or _("无人可通知")}
+                % {"target": label, "channels": ", ".join(step.channels), "names": who}
             )
         from alerts.alarms import _record
 

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apartments.models import Apartment, Community, Grid
 from sensors.models import Device, DeviceType, Metric
@@ -354,7 +355,7 @@ class Alert(models.Model):
 
     class Status(models.TextChoices):
         RAISED = "raised", _("未确认")
-        ACKNOWLEDGED = "acknowledged", _("已确认")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("alarm status", "已确认")
         HANDLING = "handling", _("处置中")
         CLOSED = "closed", _("已关闭")
 

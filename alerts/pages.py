@@ -6,15 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts.models import Role
 from accounts.permissions import STAFF_ROLES
 
 PAGES = {
-    "phone": ("alerts/phone.html", "消防责任人 · 告警", STAFF_ROLES),
-    "station": ("alerts/station.html", "微型消防站 · 告警处置台", {Role.STATION_OPERATOR, Role.STREET_ADMIN}),
-    "cockpit": ("alerts/panel.html", "街道驾驶舱 · 告警与一键指挥", {Role.STREET_ADMIN, Role.INSPECTOR}),
+    "phone": ("alerts/phone.html", _("消防责任人 · 告警"), STAFF_ROLES),
+    "station": ("alerts/station.html", _("微型消防站 · 告警处置台"), {Role.STATION_OPERATOR, Role.STREET_ADMIN}),
+    "cockpit": ("alerts/panel.html", _("街道驾驶舱 · 告警与一键指挥"), {Role.STREET_ADMIN, Role.INSPECTOR}),
 }
 
 

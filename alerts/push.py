@@ -16,10 +16,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.utils import timezone
+from django.db import models, transaction
+from django.utils import timezone, translation
 
-from alerts.models import Alert, AlertEvent, Camera
+from alerts.models import Alert, AlertEvent, Camera, CommandParticipant, End, Severity
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,44 @@ def alarm_message(alert: Alert, kind: str, event: AlertEvent | None = None) -> d
         "alarm": alarm_payload(alert),
         "entry": event_payload(event) if event is not None else None,
     }
+
+
+def _relabel(row: dict[str, Any], **labels: tuple[type[models.TextChoices], str]) -> dict[str, Any]:
+    """``row`` with each ``<name>_label`` rendered again from its code (unknown or blank codes keep theirs)."""
+    out = dict(row)
+    for name, (choices, code_key) in labels.items():
+        code = row.get(code_key)
+        if code in choices.values:
+            out[name] = str(choices(code).label)
+    return out
+
+
+def in_language(message: dict[str, Any], language: str) -> dict[str, Any]:
+    """``message`` with its labels in ``language``.
+
+    A push is built once for everyone in a group; each WebSocket then gives its viewer the labels in
+    their own language (the codes beside them stay as they are).
+    """
+    with translation.override(language):
+        if message.get("type") == "alarm.changed":
+            alarm = _relabel(
+                message["alarm"],
+                status_label=(Alert.Status, "status"),
+                severity_label=(Severity, "severity"),
+                acknowledged_via_label=(End, "acknowledged_via"),
+                disposition_label=(Alert.Disposition, "disposition"),
+            )
+            entry = message.get("entry")
+            if entry:
+                entry = _relabel(entry, kind_label=(AlertEvent.Kind, "kind"), end_label=(End, "end"))
+            return {**message, "alarm": alarm, "entry": entry}
+        if message.get("type") == "command.changed":
+            command = message["command"]
+            participants = [
+                _relabel(p, status_label=(CommandParticipant.Status, "status")) for p in command["participants"]
+            ]
+            return {**message, "command": {**command, "participants": participants}}
+    return message
 
 
 def publish_alarm(alert: Alert, kind: str, event: AlertEvent | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -27,7 +28,7 @@ OPEN_STATUSES = [Alert.Status.RAISED, Alert.Status.ACKNOWLEDGED, Alert.Status.HA
 def _end(request, default: str = End.API) -> str:
     end = str(request.data.get("end") or default)
     if end not in End.values:
-        raise DomainError(f"end 只能是 {', '.join(End.values)}", code="invalid")
+        raise DomainError(_("end 只能是 %(ends)s") % {"ends": ", ".join(End.values)}, code="invalid")
     return end
 
 
@@ -49,15 +50,15 @@ class AlarmViewSet(ViewSet):
         elif wanted in Alert.Status.values:
             qs = qs.filter(status=wanted)
         elif wanted != "all":
-            raise DomainError("status 只能是 open / all / raised / acknowledged / handling / closed", code="invalid")
+            raise DomainError(_("status 只能是 open / all / raised / acknowledged / handling / closed"), code="invalid")
         if apartment := request.query_params.get("apartment"):
             if not apartment.isdigit():
-                raise DomainError("apartment 必须是编号", code="invalid")
+                raise DomainError(_("apartment 必须是编号"), code="invalid")
             qs = qs.filter(apartment_id=int(apartment))
         try:
             limit = min(int(request.query_params.get("limit", 100)), 500)
         except ValueError:
-            raise DomainError("limit 必须是数字", code="invalid")
+            raise DomainError(_("limit 必须是数字"), code="invalid")
         return Response({"results": [alarm_payload(a) for a in qs.order_by("-raised_at")[:limit]]})
 
     @extend_schema(operation_id="alarms_retrieve", request=None, responses=OpenApiTypes.OBJECT)
@@ -116,7 +117,7 @@ class AlarmChangesView(APIView):
     def get(self, request):
         since = request.query_params.get("since")
         if since is not None and not since.isdigit():
-            raise DomainError("since 必须是版本号 (整数)", code="invalid")
+            raise DomainError(_("since 必须是版本号 (整数)"), code="invalid")
         return Response(snapshot(request.user, int(since) if since is not None else None))
 
 
@@ -164,7 +165,7 @@ class CommandStartSerializer(serializers.Serializer):
 
     def validate(self, data):
         if sum(1 for k in ("alarm", "apartment", "grid", "community") if data.get(k) is not None) != 1:
-            raise serializers.ValidationError("请只选择一项: 告警、公寓、网格或社区")
+            raise serializers.ValidationError(_("请只选择一项: 告警、公寓、网格或社区"))
         return data
 
 
@@ -224,6 +225,6 @@ class CommandViewSet(ViewSet):
     @extend_schema(operation_id="commands_close", request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def close(self, request, pk=None):
         if not (request.user.is_superuser or request.user.role in commands.COMMAND_ROLES):
-            raise DomainError("只有街道驾驶舱和微型消防站可以结束指挥", code="forbidden", status_code=403)
+            raise DomainError(_("只有街道驾驶舱和微型消防站可以结束指挥"), code="forbidden", status_code=403)
         commands.command_close(command_id=get_object_or_404(self._visible(), pk=pk).pk, by=request.user)
         return Response(self._payload(pk))

@@ -12,12 +12,13 @@ from alerts.consumers import AlarmConsumer
 
 
 class WebsocketCommunicator(ApplicationCommunicator):
-    def __init__(self, user, query: str = "") -> None:
+    def __init__(self, user, query: str = "", *, headers=(), cookies=None) -> None:
         scope = {
             "type": "websocket",
             "path": "/ws/alerts/",
             "query_string": query.encode(),
-            "headers": [],
+            "headers": list(headers),
+            "cookies": dict(cookies or {}),
             "subprotocols": [],
             "user": user,
         }

@@ -1,6 +1,9 @@
-/* The three alarm ends: one WebSocket (/ws/alerts/) with catch-up on reconnect, actions over the REST API. */
+/* The three alarm ends: one WebSocket (/ws/alerts/) with catch-up on reconnect, actions over the REST API.
+   Text comes from Django's JavaScript catalog (gettext, ngettext, interpolate: /jsi18n/, loaded first). */
 (function () {
   "use strict";
+  const LANG = document.documentElement.lang || "zh-hans";
+  const fill = (format, values) => interpolate(format, values, true);
   const END = document.body.dataset.end;
   const MAY_COMMAND = document.body.dataset.mayCommand === "1";
   const SEV_RANK = { critical: 0, major: 1, minor: 2, warning: 3 };
@@ -12,8 +15,11 @@
 
   const $ = (id) => document.getElementById(id);
   const csrf = () => (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
-  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false }) : "");
-  const fmt = (v) => (v === null || v === undefined ? "" : Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 2 }));
+  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(LANG, { hour12: false }) : "");
+  const fmt = (v) => (v === null || v === undefined ? "" : Number(v).toLocaleString(LANG, { maximumFractionDigits: 2 }));
+  const SEVERITIES = [
+    ["critical", gettext("紧急")], ["major", gettext("重要")], ["minor", gettext("次要")], ["warning", gettext("预警")],
+  ];
 
   function setConn(ok, text) {
     const el = $("conn");
@@ -25,9 +31,9 @@
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const since = version === null ? "" : "&since=" + version;
     socket = new WebSocket(proto + "//" + location.host + "/ws/alerts/?end=" + END + since);
-    socket.onopen = () => { retry = 500; setConn(true, "实时连接"); };
+    socket.onopen = () => { retry = 500; setConn(true, gettext("实时连接")); };
     socket.onclose = () => {
-      setConn(false, "已断开, 正在重连…");
+      setConn(false, gettext("已断开, 正在重连…"));
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
@@ -59,7 +65,7 @@
   }
 
   function flash(a) {
-    document.title = "【" + a.severity_label + "】" + a.title + " · e智办";
+    document.title = fill(gettext("【%(level)s】%(title)s"), { level: a.severity_label, title: a.title }) + " · e智办";
     if (navigator.vibrate) navigator.vibrate([300, 100, 300]);
   }
 
@@ -70,14 +76,14 @@
     list.replaceChildren(...rows.map(card));
     $("empty").hidden = rows.length > 0;
     const open = rows.filter((a) => a.status === "raised").length;
-    $("summary").textContent = rows.length ? `共 ${rows.length} 条告警, ${open} 条未确认` : "";
+    $("summary").textContent = rows.length ?
+      fill(ngettext("共 %(n)s 条告警, %(open)s 条未确认", "共 %(n)s 条告警, %(open)s 条未确认", rows.length),
+        { n: rows.length, open: open }) : "";
     const stats = $("stats");
     if (stats) {
       const by = (s) => rows.filter((a) => a.severity === s).length;
-      stats.innerHTML = ["critical:紧急", "major:重要", "minor:次要", "warning:预警"].map((p) => {
-        const [k, label] = p.split(":");
-        return `<div class="stat sev-${k}"><b>${by(k)}</b><span>${label}</span></div>`;
-      }).join("");
+      stats.innerHTML = SEVERITIES.map(([k, label]) =>
+        `<div class="stat sev-${k}"><b>${by(k)}</b><span>${label}</span></div>`).join("");
     }
     if (selected && !alarms.has(selected)) selected = null;
     if (selected) showCamera(alarms.get(selected));
@@ -90,13 +96,18 @@
     if (a.id === selected) node.classList.add("selected");
     node.querySelector(".sev").textContent = a.severity_label;
     node.querySelector(".title").textContent = a.title;
-    node.querySelector(".status").textContent = a.cleared_at ? a.status_label + " · 已恢复" : a.status_label;
+    node.querySelector(".status").textContent = a.cleared_at ? a.status_label + " · " + gettext("已恢复") : a.status_label;
     const where = a.device ? ` · ${a.device.location || a.device.key}` : "";
     node.querySelector(".place").textContent = a.apartment.name + where;
     node.querySelector(".value").textContent = a.last_value === null || !a.unit ? "" :
-      `当前 ${fmt(a.last_value)} ${a.unit} · 峰值 ${fmt(a.peak_value)} ${a.unit}` + (a.trigger_count > 1 ? ` · 触发 ${a.trigger_count} 次` : "");
-    let times = "告警 " + time(a.raised_at);
-    if (a.acknowledged_at) times += ` · ${a.acknowledged_by} 于 ${time(a.acknowledged_at)} 在${a.acknowledged_via_label}确认`;
+      fill(gettext("当前 %(value)s %(unit)s · 峰值 %(peak)s %(unit)s"),
+        { value: fmt(a.last_value), peak: fmt(a.peak_value), unit: a.unit }) +
+      (a.trigger_count > 1 ? " · " + fill(ngettext("触发 %(n)s 次", "触发 %(n)s 次", a.trigger_count), { n: a.trigger_count }) : "");
+    let times = fill(gettext("告警 %(time)s"), { time: time(a.raised_at) });
+    if (a.acknowledged_at) {
+      times += " · " + fill(gettext("%(who)s 于 %(time)s 在%(end)s确认"),
+        { who: a.acknowledged_by, time: time(a.acknowledged_at), end: a.acknowledged_via_label });
+    }
     node.querySelector(".times").textContent = times;
     const ack = node.querySelector(".ack");
     ack.hidden = a.status !== "raised";
@@ -132,7 +143,7 @@
       body: isForm ? body : JSON.stringify(body),
     });
     if (!res.ok) {
-      const err = await res.json().catch(() => ({ message: "操作失败 (" + res.status + ")" }));
+      const err = await res.json().catch(() => ({ message: fill(gettext("操作失败 (%(status)s)"), { status: res.status }) }));
       showError(id, err.message);
     }
   }
@@ -148,7 +159,7 @@
     const a = alarms.get(id);
     showCamera(a);
     const target = $("command-target");
-    if (target && a) target.textContent = `告警: ${a.apartment.name} ${a.title}`;
+    if (target && a) target.textContent = fill(gettext("告警: %(place)s %(title)s"), { place: a.apartment.name, title: a.title });
     if (forCommand && $("plan")) $("plan").focus();
   }
 
@@ -158,11 +169,15 @@
     if (box.dataset.alarm === String(a.id) && box.dataset.cam === String(a.camera && a.camera.id)) return;
     box.dataset.alarm = a.id;
     box.dataset.cam = a.camera && a.camera.id;
-    if (!a.camera) { box.innerHTML = `<p class="muted">${a.apartment.name} 未登记摄像头</p>`; return; }
+    if (!a.camera) {
+      box.innerHTML = `<p class="muted">${fill(gettext("%(place)s 未登记摄像头"), { place: a.apartment.name })}</p>`;
+      return;
+    }
     const c = a.camera;
+    const floor = c.floor !== null ? " " + fill(gettext("(%(floor)s层)"), { floor: c.floor }) : "";
     box.innerHTML = `<video controls muted autoplay playsinline src="${c.stream_url}"></video>
-      <p>${a.apartment.name} · ${c.name}${c.floor !== null ? " (" + c.floor + "层)" : ""} · ${c.protocol.toUpperCase()}
-      <a href="${c.stream_url}" target="_blank" rel="noopener">打开直播</a></p>`;
+      <p>${a.apartment.name} · ${c.name}${floor} · ${c.protocol.toUpperCase()}
+      <a href="${c.stream_url}" target="_blank" rel="noopener">${gettext("打开直播")}</a></p>`;
   }
 
   async function loadPlans() {
@@ -174,7 +189,7 @@
     select.innerHTML = data.results.map((p) => `<option value="${p.id}">${p.category_label} · ${p.name}</option>`).join("");
     $("command-form").onsubmit = async (e) => {
       e.preventDefault();
-      if (!selected) { $("command-target").textContent = "请先选择一条告警"; return; }
+      if (!selected) { $("command-target").textContent = gettext("请先选择一条告警"); return; }
       const res = await fetch("/api/v1/commands/", {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
@@ -193,8 +208,9 @@
     if (currentCommand && c.id !== currentCommand && !(selected && c.alarm_id === selected)) return;
     currentCommand = c.id;
     live.hidden = false;
-    $("command-title").textContent = `${c.plan}: ${c.what} (${c.status === "active" ? "进行中" : "已结束"})`;
-    $("command-video").innerHTML = c.video_url ? `视频会商: <a href="${c.video_url}" target="_blank" rel="noopener">${c.video_url}</a>` : "";
+    $("command-title").textContent = `${c.plan}: ${c.what} (${c.status === "active" ? gettext("进行中") : gettext("已结束")})`;
+    $("command-video").innerHTML = c.video_url ?
+      `${gettext("视频会商:")} <a href="${c.video_url}" target="_blank" rel="noopener">${c.video_url}</a>` : "";
     $("command-people").innerHTML = c.participants.map(
       (p) => `<li class="p-${p.status}"><b>${p.name}</b> ${p.role} <span>${p.status_label}</span></li>`).join("");
     $("command-timeline").innerHTML = c.timeline.map(
