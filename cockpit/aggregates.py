@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apartments.models import Apartment
 from cockpit import sources
 from cockpit.models import BlockDay, BlockFigures
-from cockpit.risk import RiskInputs, score, state
+from cockpit.risk import inputs_of, score, state
 
 BLOCK_FIELDS = [
     "state",
@@ -56,7 +57,8 @@ def refresh_figures(*, apartment_ids: list[int] | None = None, days: int = 2) ->
         return 0
     now = timezone.now()
     today = timezone.localdate(now)
-    rows = _block_rows(ids, now, today)
+    with translation.override(settings.LANGUAGE_CODE):  # stored reasons in the source language; pages render theirs
+        rows = _block_rows(ids, now, today)
     day_rows = _day_rows(ids, today - timedelta(days=max(days, 1) - 1), today)
     with transaction.atomic():
         BlockFigures.objects.bulk_create(
@@ -71,8 +73,6 @@ def refresh_figures(*, apartment_ids: list[int] | None = None, days: int = 2) ->
 
 
 def _trend_days() -> int:
-    from django.conf import settings
-
     return settings.COCKPIT_TREND_DAYS
 
 
@@ -114,28 +114,13 @@ def _block_rows(ids: list[int], now, today: date) -> list[BlockFigures]:
             feedback_open=pick(feedback, pk, "feedback_open"),
             computed_at=now,
         )
-        inputs = risk_inputs(fig)
+        inputs = inputs_of(fig)
         risk = score(inputs)
         fig.risk_score = risk.score
         fig.risk_reasons = risk.reasons
         fig.state = state(inputs, critical_open=fig.alarms_critical_open)
         rows.append(fig)
     return rows
-
-
-def risk_inputs(fig: BlockFigures) -> RiskInputs:
-    return RiskInputs(
-        residents=fig.residents,
-        registered=fig.registered,
-        devices=fig.devices,
-        devices_online=fig.devices_online,
-        alarms_open=fig.alarms_open,
-        alarm_kinds_week=dict(fig.alarm_kinds_week or {}),
-        hazards_open=fig.hazards_open,
-        hazards_overdue=fig.hazards_overdue,
-        patrol_coverage=fig.patrol_coverage,
-        feedback_open=fig.feedback_open,
-    )
 
 
 def _day_rows(ids: list[int], start: date, end: date) -> list[BlockDay]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from apartments.models import Apartment
 from cockpit import sources
 from cockpit.models import BlockFigures, BlockState
+from cockpit.risk import reasons_of
 from residents.models import Tenancy
 from sensors.models import Device
 
@@ -118,6 +119,6 @@ def _figures(f: BlockFigures | None) -> dict[str, Any] | None:
         "patrol_coverage": f.patrol_coverage,
         "feedback_open": f.feedback_open,
         "risk_score": f.risk_score,
-        "risk_reasons": f.risk_reasons,
+        "risk_reasons": reasons_of(f),
         "computed_at": timezone.localtime(f.computed_at).isoformat(),
     }

@@ -13,13 +13,15 @@ from typing import Any
 
 from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from accounts.models import Role, User
 from apartments.models import Apartment
 from apartments.scoping import apartments_for
 from cockpit import sources
 from cockpit.models import BlockDay, BlockFigures, BlockState
-from cockpit.risk import CRITICAL_KINDS, kind_label
+from cockpit.risk import CRITICAL_KINDS, kind_label, list_separator, reasons_of
 
 COCKPIT_ROLES = frozenset({Role.STREET_ADMIN, Role.STATION_OPERATOR})
 
@@ -43,7 +45,9 @@ def area_name(user: User) -> str:
 
         return settings.DEMO_SUB_DISTRICT
     names = list(user.fire_stations.values_list("name", flat=True)[:2])
-    return "、".join(names) + "辖区" if names else "本辖区"
+    if not names:
+        return _("本辖区")
+    return _("%(stations)s辖区") % {"stations": pgettext("between names", "、").join(names)}
 
 
 def headline(user: User, today: date) -> dict[str, Any]:
@@ -143,7 +147,7 @@ def block_row(f: BlockFigures) -> dict[str, Any]:
         "state": f.state,
         "state_label": str(BlockState(f.state).label),
         "risk_score": f.risk_score,
-        "risk_reasons": f.risk_reasons,
+        "risk_reasons": reasons_of(f),
         "residents": f.residents,
         "unregistered": f.unregistered,
         "devices": f.devices,
@@ -161,11 +165,11 @@ def top_risks(user: User, n: int = 10) -> list[dict[str, Any]]:
 
 KEY_WORK = [
     # (key, title, hazard kinds of apartments.models.InspectionKind counted, what else the panel counts)
-    ("personnel", "人员信息", ("rental",), "registration"),
-    ("case_prevention", "案件防范", ("police",), None),
-    ("fire_safety", "消防安全", ("fire", "patrol"), "alarms"),
-    ("epidemic", "疫情防控", ("health",), None),
-    ("garbage", "垃圾分类", ("garbage",), None),
+    ("personnel", gettext_lazy("人员信息"), ("rental",), "registration"),
+    ("case_prevention", gettext_lazy("案件防范"), ("police",), None),
+    ("fire_safety", gettext_lazy("消防安全"), ("fire", "patrol"), "alarms"),
+    ("epidemic", gettext_lazy("疫情防控"), ("health",), None),
+    ("garbage", gettext_lazy("垃圾分类"), ("garbage",), None),
 ]
 
 
@@ -186,7 +190,7 @@ def key_work(user: User) -> list[dict[str, Any]]:
                 detail = _fire_detail(f, open_kind)
             else:
                 weight = open_kind
-                detail = f"{open_kind}项隐患待整改" if open_kind else ""
+                detail = _hazards_to_repair(open_kind) if open_kind else ""
             if weight > 0:
                 per_block.append((weight, f, detail))
         per_block.sort(key=lambda t: (-t[0], t[1].apartment.code))
@@ -194,7 +198,7 @@ def key_work(user: User) -> list[dict[str, Any]]:
         panels.append(
             {
                 "key": key,
-                "title": title,
+                "title": str(title),
                 "figures": figures,
                 "to_act": [
                     {"id": f.apartment_id, "name": f.apartment.name, "detail": detail}
@@ -205,28 +209,32 @@ def key_work(user: User) -> list[dict[str, Any]]:
     return panels
 
 
+def _hazards_to_repair(n: int) -> str:
+    return ngettext("%(n)d项隐患待整改", "%(n)d项隐患待整改", n) % {"n": n}
+
+
 def _personnel_detail(f: BlockFigures, open_kind: int) -> str:
     parts = []
-    if f.unregistered:
-        parts.append(f"{f.unregistered}人未登记")
-    if f.registration_overdue:
-        parts.append(f"{f.registration_overdue}人逾期")
+    if n := f.unregistered:
+        parts.append(ngettext("%(n)d人未登记", "%(n)d人未登记", n) % {"n": n})
+    if n := f.registration_overdue:
+        parts.append(ngettext("%(n)d人逾期", "%(n)d人逾期", n) % {"n": n})
     if open_kind:
-        parts.append(f"{open_kind}项出租房隐患")
-    return "，".join(parts)
+        parts.append(ngettext("%(n)d项出租房隐患", "%(n)d项出租房隐患", open_kind) % {"n": open_kind})
+    return list_separator().join(parts)
 
 
 def _fire_detail(f: BlockFigures, open_kind: int) -> str:
     parts = []
-    if f.alarms_open:
-        parts.append(f"{f.alarms_open}起报警未处置")
-    if f.alarms_week:
-        parts.append(f"本周{f.alarms_week}次报警")
+    if n := f.alarms_open:
+        parts.append(ngettext("%(n)d起报警未处置", "%(n)d起报警未处置", n) % {"n": n})
+    if n := f.alarms_week:
+        parts.append(ngettext("本周%(n)d次报警", "本周%(n)d次报警", n) % {"n": n})
     if open_kind:
-        parts.append(f"{open_kind}项消防隐患")
-    if f.devices_offline:
-        parts.append(f"{f.devices_offline}台设备离线")
-    return "，".join(parts)
+        parts.append(ngettext("%(n)d项消防隐患", "%(n)d项消防隐患", open_kind) % {"n": open_kind})
+    if n := f.devices_offline:
+        parts.append(ngettext("%(n)d台设备离线", "%(n)d台设备离线", n) % {"n": n})
+    return list_separator().join(parts)
 
 
 def _panel_figures(key: str, figs: list[BlockFigures], kinds, hazards_known: bool) -> list[dict[str, Any]]:
@@ -240,23 +248,23 @@ def _panel_figures(key: str, figs: list[BlockFigures], kinds, hazards_known: boo
         residents = total("residents") or 0
         registered = total("registered")
         return [
-            {"label": "在住人数", "value": residents},
-            {"label": "已登记", "value": registered},
-            {"label": "未登记", "value": None if registered is None else max(residents - registered, 0)},
-            {"label": "逾期未登记", "value": total("registration_overdue")},
-            {"label": "已发居住证", "value": total("permits")},
+            {"label": _("在住人数"), "value": residents},
+            {"label": _("已登记"), "value": registered},
+            {"label": _("未登记"), "value": None if registered is None else max(residents - registered, 0)},
+            {"label": _("逾期未登记"), "value": total("registration_overdue")},
+            {"label": _("已发居住证"), "value": total("permits")},
         ]
     if key == "fire_safety":
         devices = total("devices") or 0
         return [
-            {"label": "未处置报警", "value": total("alarms_open")},
-            {"label": "近7天报警", "value": total("alarms_week")},
-            {"label": "消防隐患", "value": open_kind},
-            {"label": "离线设备", "value": devices - (total("devices_online") or 0)},
+            {"label": _("未处置报警"), "value": total("alarms_open")},
+            {"label": _("近7天报警"), "value": total("alarms_week")},
+            {"label": _("消防隐患"), "value": open_kind},
+            {"label": _("离线设备"), "value": devices - (total("devices_online") or 0)},
         ]
     return [
-        {"label": "待整改隐患", "value": open_kind},
-        {"label": "涉及公寓", "value": None if open_kind is None else _blocks_with(figs, kinds)},
+        {"label": _("待整改隐患"), "value": open_kind},
+        {"label": _("涉及公寓"), "value": None if open_kind is None else _blocks_with(figs, kinds)},
     ]
 
 
@@ -276,7 +284,7 @@ def overview(user: User) -> dict[str, Any]:
         "top_risks": top_risks(user),
         "key_work": key_work(user),
         "sources": {
-            key: {"label": label, "available": ok}
+            key: {"label": str(label), "available": ok}
             for (key, label), ok in zip(sources.SOURCES.items(), sources.available().values(), strict=True)
         },
     }

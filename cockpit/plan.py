@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from apartments.models import Apartment, MicroFireStation
 
@@ -105,11 +106,12 @@ def _scale_bar(projection: Projection) -> str:
     metres_per_px = 111_320 / projection.scale  # one degree of latitude is about 111.32 km
     length = round(500 / metres_per_px, 1)
     x, y = 24, 36
+    scale, north = escape(_("500 米")), escape(_("北"))
     return (
         f'<g class="scale"><path d="M{x},{y - 6} V{y} H{x + length} V{y - 6}"/>'
-        f'<text x="{x + length / 2:.0f}" y="{y - 10}">500 米</text></g>'
+        f'<text x="{x + length / 2:.0f}" y="{y - 10}">{scale}</text></g>'
         f'<g class="north" transform="translate({WIDTH - 30},{44})"><path d="M0,-18 L7,6 L0,0 L-7,6 Z"/>'
-        '<text y="22">北</text></g>'
+        f'<text y="22">{north}</text></g>'
     )
 
 
@@ -117,12 +119,14 @@ def plan_svg(apartments: QuerySet[Apartment]) -> str:
     """The plan of ``apartments`` (the blocks the viewer may see) as an inline SVG document."""
     blocks, projection = placed_blocks(apartments)
     if any(not b.located for b in blocks):
-        parts_note = f'<text class="unplaced" x="24" y="{HEIGHT - 10}">未标注坐标：</text>'
+        unplaced = escape(_("未标注坐标："))
+        parts_note = f'<text class="unplaced" x="24" y="{HEIGHT - 10}">{unplaced}</text>'
     else:
         parts_note = ""
+    label = quoteattr(_("辖区公寓分布图"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="plan" role="img" '
-        f'aria-label="辖区公寓分布图">',
+        f"aria-label={label}>",
         '<defs><pattern id="plan-grid" width="40" height="40" patternUnits="userSpaceOnUse">'
         '<path d="M40 0H0V40" fill="none" stroke="#12304f" stroke-width="1"/></pattern></defs>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="url(#plan-grid)"/>',

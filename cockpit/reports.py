@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from apartments.models import Apartment
@@ -27,10 +29,10 @@ def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[s
     start = end - timedelta(days=6)
     if apartment is not None:
         scope = [apartment.pk]
-        title = f"{apartment.name}（{apartment.code}）安全治理周报"
+        title = _("%(name)s（%(code)s）安全治理周报") % {"name": apartment.name, "code": apartment.code}
     else:
         scope = list(blocks_for(user).values_list("pk", flat=True))
-        title = f"{area_name(user)}流动人口公寓安全治理周报"
+        title = _("%(area)s流动人口公寓安全治理周报") % {"area": area_name(user)}
     refresh_figures(apartment_ids=scope, days=(timezone.localdate() - start).days + 1)  # a report is never stale
     sums = day_sums(scope, start, end)
     days = [start + timedelta(days=i) for i in range(7)]
@@ -64,19 +66,19 @@ def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[s
     registered = add("registered")
     devices = add("devices") or 0
     summary = [
-        ("公寓数", len(figs)),
-        ("在住人数", residents),
-        ("已登记", _show(registered)),
-        ("未登记", _show(None if registered is None else max(residents - registered, 0))),
-        ("逾期未登记", _show(add("registration_overdue"))),
-        ("已发居住证", _show(add("permits"))),
-        ("设备在线", f"{add('devices_online') or 0} / {devices}"),
-        ("本周报警", sum(r["alarms"] for r in daily)),
-        ("未处置报警", _show(add("alarms_open"))),
-        ("未整改隐患", _show(add("hazards_open"))),
-        ("逾期隐患", _show(add("hazards_overdue"))),
-        ("待回复诉求", _show(add("feedback_open"))),
-        ("本周入住 / 退房", f"{sum(r['check_ins'] for r in daily)} / {sum(r['check_outs'] for r in daily)}"),
+        (_("公寓数"), len(figs)),
+        (_("在住人数"), residents),
+        (_("已登记"), _show(registered)),
+        (_("未登记"), _show(None if registered is None else max(residents - registered, 0))),
+        (_("逾期未登记"), _show(add("registration_overdue"))),
+        (_("已发居住证"), _show(add("permits"))),
+        (_("设备在线"), f"{add('devices_online') or 0} / {devices}"),
+        (_("本周报警"), sum(r["alarms"] for r in daily)),
+        (_("未处置报警"), _show(add("alarms_open"))),
+        (_("未整改隐患"), _show(add("hazards_open"))),
+        (_("逾期隐患"), _show(add("hazards_overdue"))),
+        (_("待回复诉求"), _show(add("feedback_open"))),
+        (_("本周入住 / 退房"), f"{sum(r['check_ins'] for r in daily)} / {sum(r['check_outs'] for r in daily)}"),
     ]
     ranked = sorted(figs, key=lambda f: (-f.risk_score, f.apartment.code))
     to_act = [block_row(f) for f in ranked if f.risk_score > 0][:10]
@@ -96,7 +98,26 @@ def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[s
 
 
 def _show(value: int | None) -> int | str:
-    return "待接入" if value is None else value
+    return _("待接入") if value is None else value
+
+
+def _period(data: dict[str, Any]) -> str:
+    return _("统计周期：%(start)s 至 %(end)s　生成时间：%(generated_at)s") % data
+
+
+def _reasons(row: dict[str, Any]) -> str:
+    return pgettext("between the reasons of a report row", "；").join(row["risk_reasons"])
+
+
+def _daily_header() -> list[str]:
+    return [
+        _("日期"),
+        pgettext("count of", "报警"),
+        pgettext("count of", "入住"),
+        pgettext("count of", "退房"),
+        pgettext("count of", "居住登记"),
+        pgettext("count of", "门禁通行"),
+    ]
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -126,34 +147,39 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     )
     story: list = [
         Paragraph(data["title"], title),
-        Paragraph(f"统计周期：{data['start']} 至 {data['end']}　生成时间：{data['generated_at']}", body),
+        Paragraph(_period(data), body),
         Spacer(1, 4 * mm),
-        Paragraph("一、总体情况", h2),
+        Paragraph(_("一、总体情况"), h2),
     ]
     pairs = data["summary"]
-    rows = [[pairs[i][0], str(pairs[i][1]), *(list(map(str, pairs[i + 1])) if i + 1 < len(pairs) else ["", ""])]
+    cell = ParagraphStyle("c", parent=body, fontSize=9.5)  # labels wrap: English ones are longer than their column
+    rows = [[Paragraph(pairs[i][0], cell), str(pairs[i][1]),
+             *([Paragraph(pairs[i + 1][0], cell), str(pairs[i + 1][1])] if i + 1 < len(pairs) else ["", ""])]
             for i in range(0, len(pairs), 2)]  # fmt: skip
     summary_table = Table(rows, colWidths=[38 * mm, 42 * mm, 38 * mm, 42 * mm])
-    summary_table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9.5), *grid.getCommands()[1:2]]))
-    story += [summary_table, Paragraph("二、每日走势", h2), _daily_chart(data), Spacer(1, 2 * mm)]
-    daily_rows = [["日期", "报警", "入住", "退房", "居住登记", "门禁通行"]] + [
+    summary_style = [("FONT", (0, 0), (-1, -1), FONT, 9.5), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    summary_table.setStyle(TableStyle([*summary_style, *grid.getCommands()[1:2]]))
+    story += [summary_table, Paragraph(_("二、每日走势"), h2), _daily_chart(data), Spacer(1, 2 * mm)]
+    daily_rows = [_daily_header()] + [
         [r["day"], r["alarms"], r["check_ins"], r["check_outs"], r["registrations"], r["door"]] for r in data["daily"]
     ]
     daily_table = Table(daily_rows, colWidths=[30 * mm] + [26 * mm] * 5, repeatRows=1)
     daily_table.setStyle(grid)
-    story += [daily_table, Paragraph("三、报警分类", h2)]
+    story += [daily_table, Paragraph(_("三、报警分类"), h2)]
     if data["alarms_by_kind"]:
         story.append(_kind_chart(data))
     else:
-        story.append(Paragraph("本周无报警记录。", body))
-    story.append(Paragraph("四、需重点关注" if data["single_block"] else "四、本周需重点处置的公寓（风险前十）", h2))
+        story.append(Paragraph(_("本周无报警记录。"), body))
+    story.append(
+        Paragraph(_("四、需重点关注") if data["single_block"] else _("四、本周需重点处置的公寓（风险前十）"), h2)
+    )
     if data["to_act"]:
-        act_rows = [["公寓", "状态", "风险分", "原因"]] + [
+        act_rows = [[_("公寓"), _("状态"), _("风险分"), _("原因")]] + [
             [
                 Paragraph(r["name"], body),
-                r["state_label"],
+                Paragraph(r["state_label"], body),
                 r["risk_score"],
-                Paragraph("；".join(r["risk_reasons"]) or "—", body),
+                Paragraph(_reasons(r) or "—", body),
             ]
             for r in data["to_act"]
         ]
@@ -161,7 +187,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         act.setStyle(grid)
         story.append(act)
     else:
-        story.append(Paragraph("无需重点处置的公寓。", body))
+        story.append(Paragraph(_("无需重点处置的公寓。"), body))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm
@@ -198,7 +224,8 @@ def _daily_chart(data: dict[str, Any]):
     legend.x, legend.y = 360, 130
     legend.fontName = FONT
     legend.fontSize = 8
-    legend.colorNamePairs = list(zip(palette, ["报警", "入住", "退房", "居住登记"], strict=True))
+    legend.columnMaximum = 4
+    legend.colorNamePairs = list(zip(palette, _daily_header()[1:5], strict=True))
     drawing.add(chart)
     drawing.add(legend)
     return drawing
@@ -233,24 +260,24 @@ def render_xlsx(data: dict[str, Any]) -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "总体情况"
+    ws.title = _("总体情况")
     ws.append([data["title"]])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append([f"统计周期：{data['start']} 至 {data['end']}", f"生成时间：{data['generated_at']}"])
+    ws.append([_("统计周期：%(start)s 至 %(end)s") % data, _("生成时间：%(generated_at)s") % data])
     ws.append([])
-    ws.append(["指标", "数值"])
+    ws.append([pgettext("report column", "指标"), pgettext("report column", "数值")])
     for label, value in data["summary"]:
         ws.append([label, value])
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 16
 
-    days = wb.create_sheet("每日走势")
-    days.append(["日期", "报警", "入住", "退房", "居住登记", "门禁通行"])
+    days = wb.create_sheet(_("每日走势"))
+    days.append(_daily_header())
     for r in data["daily"]:
         days.append([r["day"], r["alarms"], r["check_ins"], r["check_outs"], r["registrations"], r["door"]])
     chart = BarChart()
-    chart.title = "每日报警、入住、退房与登记"
-    chart.y_axis.title = "次数"
+    chart.title = _("每日报警、入住、退房与登记")
+    chart.y_axis.title = _("次数")
     chart.add_data(
         Reference(days, min_col=2, max_col=5, min_row=1, max_row=len(data["daily"]) + 1), titles_from_data=True
     )
@@ -259,24 +286,24 @@ def render_xlsx(data: dict[str, Any]) -> bytes:
     days.add_chart(chart, "H2")
     days.column_dimensions["A"].width = 12
 
-    kinds = wb.create_sheet("报警分类")
-    kinds.append(["报警类型", "次数"])
+    kinds = wb.create_sheet(_("报警分类"))
+    kinds.append([_("报警类型"), _("次数")])
     for k in data["alarms_by_kind"]:
         kinds.append([k["label"], k["count"]])
     if data["alarms_by_kind"]:
         kc = BarChart()
         kc.type = "bar"
-        kc.title = "本周报警分类"
+        kc.title = _("本周报警分类")
         kc.add_data(
             Reference(kinds, min_col=2, min_row=1, max_row=len(data["alarms_by_kind"]) + 1), titles_from_data=True
         )
         kc.set_categories(Reference(kinds, min_col=1, min_row=2, max_row=len(data["alarms_by_kind"]) + 1))
         kinds.add_chart(kc, "D2")
 
-    act = wb.create_sheet("重点处置")
-    act.append(["编号", "公寓", "状态", "风险分", "原因"])
+    act = wb.create_sheet(_("重点处置"))
+    act.append([_("编号"), _("公寓"), _("状态"), _("风险分"), _("原因")])
     for r in data["to_act"]:
-        act.append([r["code"], r["name"], r["state_label"], r["risk_score"], "；".join(r["risk_reasons"])])
+        act.append([r["code"], r["name"], r["state_label"], r["risk_score"], _reasons(r)])
     act.column_dimensions["B"].width = 24
     act.column_dimensions["E"].width = 70
     out = io.BytesIO()

@@ -21,6 +21,9 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apartments.models import Apartment, Room
 from residents.models import Tenancy
@@ -98,13 +101,13 @@ def device_figures(ids: list[int]) -> Figures:
 
 # --- what other apps ship (None until they do) -----------------------------------------------------
 
-SOURCES: dict[str, str] = {
-    "registration": "居住登记 (居民模块)",
-    "alarms": "报警 (预警处置模块)",
-    "hazards": "隐患与巡查 (检查模块)",
-    "feedback": "诉求反馈 (便民服务模块)",
-    "door": "门禁通行 (居民模块)",
-    "latest_values": "设备实时数据 (物联感知模块)",
+SOURCES: dict[str, Promise] = {
+    "registration": gettext_lazy("居住登记 (居民模块)"),
+    "alarms": gettext_lazy("报警 (预警处置模块)"),
+    "hazards": gettext_lazy("隐患与巡查 (检查模块)"),
+    "feedback": gettext_lazy("诉求反馈 (便民服务模块)"),
+    "door": gettext_lazy("门禁通行 (居民模块)"),
+    "latest_values": gettext_lazy("设备实时数据 (物联感知模块)"),
 }
 
 
@@ -500,10 +503,10 @@ def command_entry(apartment: Apartment) -> dict | None:
     return {
         "url": COMMANDS_URL,
         "choice_field": "plan",
-        "choice_label": "预案",
+        "choice_label": _("预案"),
         "choices": [{"value": p.pk, "label": f"{p.get_category_display()} · {p.name}"} for p in plans],
         "text_field": "what",
-        "default_text": f"{apartment.name}：请按预案立即处置",
+        "default_text": _("%(place)s：请按预案立即处置") % {"place": apartment.name},
         "payload": {"apartment": apartment.pk},
     }
 

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -29,7 +30,7 @@ IsCockpitUser = roles_allowed(Role.STREET_ADMIN, Role.STATION_OPERATOR)
 
 
 def cockpit_page(view):
-    """Pages for cockpit users only: others log in first, or see a plain Chinese refusal."""
+    """Pages for cockpit users only: others log in first, or see a plain refusal in their language."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -120,5 +121,5 @@ class BlockDetailView(APIView):
     def get(self, request, pk: int):
         apartment = blocks_for(request.user).filter(pk=pk).first()
         if apartment is None:
-            raise DomainError("没有这个公寓，或不在您的辖区内", code="not_found", status_code=404)
+            raise DomainError(_("没有这个公寓，或不在您的辖区内"), code="not_found", status_code=404)
         return Response(block_detail(apartment))

@@ -13,7 +13,7 @@ from accounts.models import Role
 from cockpit.aggregates import refresh_figures
 from cockpit.push import announce_figures_updated
 from cockpit.tests.factories import populate
-from conftest import login, wait_until
+from conftest import login, screenshot_dir, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -85,16 +85,20 @@ def raise_wire_alarm(*, rule_id: int, device_id: int, apartment_id: int) -> None
     )
 
 
-def test_a_critical_alarm_arrives_live_flashes_its_block_and_sounds(asgi_server, screen_page, placed):
+def wire_temperature_rule():
     from alerts.models import AlertRule
     from sensors.models import DeviceType
 
-    rule = AlertRule.objects.create(
+    return AlertRule.objects.create(
         code="cockpit_test_wire_temp",
         name="线缆温度过高",
         device_type=DeviceType.objects.get(code="smart_electricity"),
         severity="critical",
     )
+
+
+def test_a_critical_alarm_arrives_live_flashes_its_block_and_sounds(asgi_server, screen_page, placed):
+    rule = wire_temperature_rule()
     device = placed.mine.devices.first()
     page = screen_page
     login(page, asgi_server.url, placed.users[Role.STREET_ADMIN].username)
@@ -151,3 +155,39 @@ def test_the_street_starts_a_one_click_command_from_the_drill_down(asgi_server, 
     assert command.apartment_id == placed.mine.pk
     assert command.what == "6号公寓电瓶车充电区线缆过热，请立即断电排查"
     assert command.started_by == placed.users[Role.STREET_ADMIN]
+
+
+def test_the_street_switches_the_screen_to_english_and_live_alarms_come_in_english(asgi_server, screen_page, placed):
+    rule = wire_temperature_rule()
+    page = screen_page
+    login(page, asgi_server.url, placed.users[Role.STREET_ADMIN].username)
+    page.goto(f"{asgi_server.url}/cockpit/")
+    page.wait_for_selector("body[data-ready='1']")
+    with page.expect_navigation():
+        page.click(".language-switch button[value='en']")
+    page.wait_for_selector("html[lang='en'] body[data-live='1']")
+
+    assert page.inner_text("h1").endswith("· Migrant Housing Digital Cockpit")
+    tiles = page.inner_text("#tiles")
+    assert "Blocks\n2" in tiles and "Residents\n5" in tiles and "Devices online" in tiles
+    assert page.inner_text("#live-state") == "Live"
+    assert page.inner_text("#plan-states") == "Normal 1 · Warning 0 · Alarm 0 · Offline 1"
+    assert "4 devices offline" in page.inner_text("#top")
+    assert page.inner_text("#feed") == "No new alarms"
+
+    device = placed.mine.devices.first()
+    in_thread(raise_wire_alarm, rule_id=rule.pk, device_id=device.pk, apartment_id=placed.mine.pk)
+    page.wait_for_selector(f'#plan .block.flash[data-block="{placed.mine.pk}"]', timeout=10000)
+    assert "Critical·Unacknowledged" in page.inner_text("#feed")
+    assert page.inner_text("#feed-count") == "1 in all"
+    assert page.inner_text("#banner") == "Critical alarm: 新华工业园6号公寓 线缆温度过高 95°C"
+    wait_until(page, "document.querySelector('#tiles').innerText.includes('Open alarms\\n1')", timeout=10)
+    page.screenshot(path=str(screenshot_dir() / "cockpit-screen-en.png"))
+
+    page.click(f'#feed li[data-block="{placed.mine.pk}"]')  # the flashing block moves; its feed line does not
+    frame = page.frame_locator("#drill-frame")
+    frame.locator("body[data-ready='1']").wait_for()
+    assert "Residents\n3" in frame.locator("#counts").inner_text()
+    assert frame.locator("#command-open").inner_text() == "One-click command"
+    assert "Critical" in frame.locator("#alarms").inner_text()
+    page.screenshot(path=str(screenshot_dir() / "cockpit-block-en.png"))

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
-from cockpit.aggregates import refresh_figures
 from cockpit.tests.factories import populate
-
-
-@pytest.fixture
-def figures(district):
-    today = timezone.localdate()
-    populate(district.mine, residents=3, devices=2, online=2, check_in=today - timedelta(days=1))
-    populate(district.other, residents=2, devices=2, online=0, check_in=today - timedelta(days=3))
-    refresh_figures(days=7)
-    return district
 
 
 def test_the_street_admin_opens_the_big_screen_with_its_figures_embedded(client, figures):

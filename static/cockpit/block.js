@@ -2,9 +2,10 @@
    inspections, feedback, and the one-click command of the alerts app. */
 (function () {
   "use strict";
-  const { esc, num, cookie } = window.cockpitCommon;
+  const { esc, num, cookie, fill } = window.cockpitCommon;
   const detail = JSON.parse(document.getElementById("detail-data").textContent);
-  const PENDING = `<li class="pending-note">该模块数据待接入</li>`;
+  const PENDING = `<li class="pending-note">${esc(gettext("该模块数据待接入"))}</li>`;
+  const LIST_SEP = pgettext("between reasons", "，");
 
   function spark(points) {
     if (!points || points.length < 2) return "";
@@ -14,12 +15,12 @@
     return `<svg class="spark" viewBox="0 0 150 22" preserveAspectRatio="none"><polyline points="${pts}"/></svg>`;
   }
   function device(d) {
-    const vals = d.values.map((v) => `${esc(v.label)} ${v.yes_no ? (v.value ? "是" : "否") : esc(fmt(v.value)) + esc(v.unit)}`)
-      .join(" · ");
+    const vals = d.values.map((v) => `${esc(v.label)} ${v.yes_no ? esc(v.value ? gettext("是") : gettext("否")) :
+      esc(fmt(v.value)) + esc(v.unit)}`).join(" · ");
     return `<div class="device${d.online ? "" : " off"}" data-device="${esc(d.key)}">` +
-      `<span class="st ${d.online ? "on" : "off"}">${d.online ? "在线" : "离线"}</span>` +
+      `<span class="st ${d.online ? "on" : "off"}">${esc(d.online ? gettext("在线") : gettext("离线"))}</span>` +
       `<div class="dn">${esc(d.type)}</div><div>${esc(d.location)}</div>` +
-      `<div class="vals">${vals || "暂无数据"}</div>${spark(d.sparkline && d.sparkline.points)}</div>`;
+      `<div class="vals">${vals || esc(gettext("暂无数据"))}</div>${spark(d.sparkline && d.sparkline.points)}</div>`;
   }
   function fmt(v) { return Number.isInteger(v) ? v : Number(v).toFixed(2).replace(/\.?0+$/, ""); }
 
@@ -29,8 +30,9 @@
     if (f) {
       badge.textContent = f.state_label;
       badge.className = `badge ${f.state}`;
-      document.getElementById("block-risk").textContent =
-        `风险分 ${f.risk_score}` + (f.risk_reasons.length ? "：" + f.risk_reasons.join("，") : "");
+      document.getElementById("block-risk").textContent = f.risk_reasons.length ?
+        fill(gettext("风险分 %(score)s：%(reasons)s"), { score: f.risk_score, reasons: f.risk_reasons.join(LIST_SEP) }) :
+        fill(gettext("风险分 %(score)s"), { score: f.risk_score });
     }
     document.getElementById("building-devices").innerHTML = d.building_devices.map(device).join("");
     document.getElementById("floors").innerHTML = d.floors.map((fl) => {
@@ -42,22 +44,23 @@
         `<div class="devices">${fl.devices.map(device).join("")}</div></div></div>`;
     }).join("");
     const counts = f ? [
-      ["在住", f.residents], ["床位", f.beds], ["已登记", f.registered], ["未登记", f.unregistered],
-      ["逾期未登记", f.registration_overdue], ["居住证", f.permits], ["设备在线", `${f.devices_online}/${f.devices}`],
-      ["巡查覆盖", f.patrol_coverage == null ? null : `${Math.round(f.patrol_coverage * 100)}%`],
+      [gettext("在住"), f.residents], [gettext("床位"), f.beds], [gettext("已登记"), f.registered],
+      [gettext("未登记"), f.unregistered], [gettext("逾期未登记"), f.registration_overdue], [gettext("居住证"), f.permits],
+      [gettext("设备在线"), `${f.devices_online}/${f.devices}`],
+      [gettext("巡查覆盖"), f.patrol_coverage == null ? null : `${Math.round(f.patrol_coverage * 100)}%`],
     ] : [];
     document.getElementById("counts").innerHTML = counts.map(([label, v]) =>
       `<div class="tile"><div class="label">${esc(label)}</div><div class="value${v == null ? " pending" : ""}">` +
-      `${v == null ? "待接入" : esc(typeof v === "number" ? num(v) : v)}</div></div>`).join("");
+      `${esc(v == null ? gettext("待接入") : typeof v === "number" ? num(v) : v)}</div></div>`).join("");
     list("alarms", d.alarms, (a) => `<li class="${a.open ? "over" : ""}">${esc(a.kind)} ${esc(a.text || "")}` +
-      `<span class="r">${esc(a.status)} ${esc(short(a.raised_at))}</span></li>`, "近期无报警");
+      `<span class="r">${esc(a.status)} ${esc(short(a.raised_at))}</span></li>`, gettext("近期无报警"));
     list("hazards", d.hazards, (h) => `<li class="${h.overdue ? "over" : ""}">[${esc(h.kind)}] ${esc(h.title)}` +
-      `<span class="r">${esc(h.severity)} · ${esc(h.status)} · 期限 ${esc(h.deadline)}${h.overdue ? "（已逾期）" : ""}</span></li>`,
-      "无未整改隐患");
+      `<span class="r">${esc(h.severity)} · ${esc(h.status)} · ${esc(fill(gettext("期限 %(date)s"), { date: h.deadline }))}` +
+      `${h.overdue ? esc(gettext("（已逾期）")) : ""}</span></li>`, gettext("无未整改隐患"));
     list("inspections", d.inspections, (i) => `<li>${esc(i.kind)} · ${esc(i.inspector)}` +
-      `<span class="r">${esc(i.status)} ${esc(short(i.signed_at))}</span></li>`, "暂无检查记录");
+      `<span class="r">${esc(i.status)} ${esc(short(i.signed_at))}</span></li>`, gettext("暂无检查记录"));
     list("feedback", d.feedback, (x) => `<li class="${x.overdue ? "over" : ""}">${esc(x.title)}` +
-      `<span class="r">${esc(x.status)} ${esc(short(x.created_at))}</span></li>`, "暂无待办诉求");
+      `<span class="r">${esc(x.status)} ${esc(short(x.created_at))}</span></li>`, gettext("暂无待办诉求"));
     setupCommand(d.command);
   }
   function short(iso) { return iso ? iso.slice(5, 16).replace("T", " ") : ""; }
@@ -73,7 +76,7 @@
     const panel = document.getElementById("command-panel");
     if (!cmd) {
       btn.disabled = true;
-      btn.title = "一键指挥模块待接入";
+      btn.title = gettext("一键指挥模块待接入");
       return;
     }
     btn.disabled = false;
@@ -83,7 +86,7 @@
       `<form class="command-form" id="command-form">` +
       `<label>${esc(cmd.choice_label)} <select name="choice">${choices}</select></label>` +
       `<textarea name="text" rows="3" maxlength="500">${esc(cmd.default_text || "")}</textarea>` +
-      `<button class="btn" type="submit" id="command-send">立即下达指挥</button>` +
+      `<button class="btn" type="submit" id="command-send">${esc(gettext("立即下达指挥"))}</button>` +
       `<div class="command-result" id="command-result" role="status"></div></form>`;
     document.getElementById("command-form").addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -91,7 +94,7 @@
       const payload = { ...(cmd.payload || {}) };
       payload[cmd.choice_field] = /^\d+$/.test(form.choice.value) ? Number(form.choice.value) : form.choice.value;
       payload[cmd.text_field] = form.text.value;
-      out.textContent = "正在下达…";
+      out.textContent = gettext("正在下达…");
       form.querySelector("button").disabled = true;
       try {
         const r = await fetch(cmd.url, { method: "POST", credentials: "same-origin",
@@ -99,14 +102,17 @@
           body: JSON.stringify(payload) });
         const data = await r.json().catch(() => ({}));
         if (r.ok) {
-          const people = (data.participants || []).map((p) => `${p.name}（${p.role}）${p.status_label}`).join("，");
-          out.textContent = `指挥已下达：${data.plan || ""}` + (people ? `；联动：${people}` : "");
+          const people = (data.participants || []).map((p) =>
+            fill(gettext("%(name)s（%(role)s）%(status)s"), { name: p.name, role: p.role, status: p.status_label }))
+            .join(LIST_SEP);
+          out.textContent = fill(gettext("指挥已下达：%(plan)s"), { plan: data.plan || "" }) +
+            (people ? fill(gettext("；联动：%(people)s"), { people: people }) : "");
         } else {
-          out.textContent = data.message || `下达失败（${r.status}）`;
+          out.textContent = data.message || fill(gettext("下达失败（%(status)s）"), { status: r.status });
         }
         out.dataset.ok = r.ok ? "1" : "0";
       } catch (err) {
-        out.textContent = "网络中断，指挥未下达，请重试";
+        out.textContent = gettext("网络中断，指挥未下达，请重试");
         out.dataset.ok = "0";
       }
       form.querySelector("button").disabled = false;

@@ -1,10 +1,13 @@
-/* Helpers shared by the big screen and the block drill-down (no framework, no CDN). */
+/* Helpers shared by the big screen and the block drill-down (no framework, no CDN).
+   Text comes from Django's JavaScript catalog (gettext, ngettext, interpolate: /jsi18n/, loaded first). */
 (function () {
   "use strict";
+  const LANG = document.documentElement.lang || "zh-hans";
+  const fill = (format, values) => interpolate(format, values, true);
   const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
   })[c]);
-  const num = (v) => (v == null ? null : Number(v).toLocaleString("zh-CN"));
+  const num = (v) => (v == null ? null : Number(v).toLocaleString(LANG));
   const pad = (n) => String(n).padStart(2, "0");
   function hhmm(iso) {
     const d = iso ? new Date(iso) : new Date();
@@ -13,7 +16,7 @@
   function duration(seconds) {
     if (seconds == null) return null;
     const m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
-    return m ? `${m}分${pad(s)}秒` : `${s}秒`;
+    return m ? fill(gettext("%(m)s分%(s)s秒"), { m: m, s: pad(s) }) : fill(gettext("%(s)s秒"), { s: s });
   }
   function cookie(name) {
     const m = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
@@ -34,5 +37,5 @@
     open();
     return { send: (obj) => sock && sock.readyState === 1 && sock.send(JSON.stringify(obj)) };
   }
-  window.cockpitCommon = { esc, num, hhmm, duration, cookie, liveSocket, pad };
+  window.cockpitCommon = { esc, num, hhmm, duration, cookie, liveSocket, pad, fill, LANG };
 })();

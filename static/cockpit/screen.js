@@ -2,7 +2,9 @@
    live alarms from the alerts WebSocket; refreshed figures from the cockpit WebSocket. */
 (function () {
   "use strict";
-  const { esc, num, hhmm, duration, liveSocket, pad } = window.cockpitCommon;
+  const { esc, num, hhmm, duration, liveSocket, pad, fill } = window.cockpitCommon;
+  const LIST_SEP = pgettext("between reasons", "，");
+  const PENDING = gettext("待接入");
   const body = document.body;
   const state = { overview: JSON.parse(document.getElementById("overview-data").textContent), charts: {} };
   const cockpit = (window.cockpit = { beeps: 0, alarmsShown: 0, flashed: [], state });
@@ -13,28 +15,31 @@
   function tile(label, value, sub, cls) {
     const pending = value == null;
     return `<div class="tile ${cls || ""}"><div class="label">${esc(label)}</div>` +
-      `<div class="value${pending ? " pending" : ""}">${pending ? "待接入" : esc(value)}</div>` +
+      `<div class="value${pending ? " pending" : ""}">${esc(pending ? PENDING : value)}</div>` +
       `<div class="sub">${esc(sub || "")}</div></div>`;
   }
   function renderTiles(h) {
-    const kinds = (h.alarms_today_by_kind || []).map((k) => `${k.label}${k.count}`).join(" ");
+    const kinds = (h.alarms_today_by_kind || []).map((k) => fill(gettext("%(label)s%(count)s"), k)).join(" ");
     const rate = h.registration_rate == null ? null : (h.registration_rate * 100).toFixed(1) + "%";
     const online = h.devices ? `${num(h.devices_online)}/${num(h.devices)}` : "0";
     document.getElementById("tiles").innerHTML = [
-      tile("公寓总数", num(h.blocks), `床位 ${num(h.beds)}`),
-      tile("在住人数", num(h.residents), "流动人口"),
-      tile("登记率", rate, h.registered == null ? "" : `已登记 ${num(h.registered)} 人`),
-      tile("已发居住证", num(h.permits), "电子居住证"),
-      tile("设备在线", online, h.devices ? `在线率 ${((100 * h.devices_online) / h.devices).toFixed(1)}%` : ""),
-      tile("今日报警", num(h.alarms_today), kinds || "暂无", h.alarms_today ? "bad" : ""),
-      tile("平均响应", h.ack_average_seconds == null && h.alarms_today != null ? "暂无确认" : duration(h.ack_average_seconds),
-        "近7天报警确认用时"),
-      tile("未处置报警", num(h.alarms_open), h.alarms_critical_open ? `紧急 ${h.alarms_critical_open}` : "",
-        h.alarms_open ? "bad" : ""),
-      tile("逾期未登记", num(h.registration_overdue), "超过登记期限", h.registration_overdue ? "warn" : ""),
-      tile("未整改隐患", num(h.hazards_open), "待整改与待复查", h.hazards_open ? "warn" : ""),
-      tile("逾期隐患", num(h.hazards_overdue), "超过整改期限", h.hazards_overdue ? "bad" : ""),
-      tile("待回复诉求", num(h.feedback_open), "居民咨询与反馈", h.feedback_open ? "warn" : ""),
+      tile(gettext("公寓总数"), num(h.blocks), fill(gettext("床位 %(n)s"), { n: num(h.beds) })),
+      tile(gettext("在住人数"), num(h.residents), gettext("流动人口")),
+      tile(gettext("登记率"), rate, h.registered == null ? "" :
+        fill(ngettext("已登记 %(n)s 人", "已登记 %(n)s 人", h.registered), { n: num(h.registered) })),
+      tile(gettext("已发居住证"), num(h.permits), gettext("电子居住证")),
+      tile(gettext("设备在线"), online, h.devices ?
+        fill(gettext("在线率 %(rate)s"), { rate: ((100 * h.devices_online) / h.devices).toFixed(1) + "%" }) : ""),
+      tile(gettext("今日报警"), num(h.alarms_today), kinds || gettext("暂无"), h.alarms_today ? "bad" : ""),
+      tile(gettext("平均响应"),
+        h.ack_average_seconds == null && h.alarms_today != null ? gettext("暂无确认") : duration(h.ack_average_seconds),
+        gettext("近7天报警确认用时")),
+      tile(gettext("未处置报警"), num(h.alarms_open),
+        h.alarms_critical_open ? fill(gettext("紧急 %(n)s"), { n: h.alarms_critical_open }) : "", h.alarms_open ? "bad" : ""),
+      tile(gettext("逾期未登记"), num(h.registration_overdue), gettext("超过登记期限"), h.registration_overdue ? "warn" : ""),
+      tile(gettext("未整改隐患"), num(h.hazards_open), gettext("待整改与待复查"), h.hazards_open ? "warn" : ""),
+      tile(gettext("逾期隐患"), num(h.hazards_overdue), gettext("超过整改期限"), h.hazards_overdue ? "bad" : ""),
+      tile(gettext("待回复诉求"), num(h.feedback_open), gettext("居民咨询与反馈"), h.feedback_open ? "warn" : ""),
     ].join("");
   }
 
@@ -48,12 +53,15 @@
       g.classList.remove("state-normal", "state-warning", "state-alarm", "state-offline");
       g.classList.add(`state-${b.state}`);
       g.dataset.state = b.state;
-      g.querySelector("title").textContent =
-        `${b.name}（${b.state_label}）风险分 ${b.risk_score}` + (b.risk_reasons.length ? "：" + b.risk_reasons.join("，") : "");
+      const about = { name: b.name, state: b.state_label, score: b.risk_score, reasons: b.risk_reasons.join(LIST_SEP) };
+      g.querySelector("title").textContent = b.risk_reasons.length ?
+        fill(gettext("%(name)s（%(state)s）风险分 %(score)s：%(reasons)s"), about) :
+        fill(gettext("%(name)s（%(state)s）风险分 %(score)s"), about);
     }
     const s = states || {};
     document.getElementById("plan-states").textContent =
-      `正常 ${s.normal || 0} · 预警 ${s.warning || 0} · 报警 ${s.alarm || 0} · 设备离线 ${s.offline || 0}`;
+      fill(gettext("正常 %(normal)s · 预警 %(warning)s · 报警 %(alarm)s · 设备离线 %(offline)s"),
+        { normal: s.normal || 0, warning: s.warning || 0, alarm: s.alarm || 0, offline: s.offline || 0 });
   }
   document.getElementById("plan").addEventListener("click", (e) => {
     const g = e.target.closest(".block");
@@ -68,17 +76,18 @@
   function renderKeyWork(panels) {
     document.getElementById("keywork").innerHTML = panels.map((p) => {
       const dl = p.figures.map((f) => `<dt>${esc(f.label)}</dt><dd class="${f.value == null ? "pending" : ""}">` +
-        `${f.value == null ? "待接入" : esc(num(f.value))}</dd>`).join("");
+        `${esc(f.value == null ? PENDING : num(f.value))}</dd>`).join("");
       const li = p.to_act.length ? p.to_act.map((a) => `<li data-block="${a.id}" title="${esc(a.detail)}">` +
-        `${esc(a.name)}<span class="d">${esc(a.detail)}</span></li>`).join("") : `<li class="none">暂无待办</li>`;
+        `${esc(a.name)}<span class="d">${esc(a.detail)}</span></li>`).join("") :
+        `<li class="none">${esc(gettext("暂无待办"))}</li>`;
       return `<div class="kw" data-key="${esc(p.key)}"><h3>${esc(p.title)}</h3><dl>${dl}</dl><ul>${li}</ul></div>`;
     }).join("");
   }
   function renderTop(rows) {
     document.getElementById("top").innerHTML = rows.length ? rows.map((r, i) =>
       `<li data-block="${r.id}"><span class="n">${i + 1}</span><span>${esc(r.name)}</span>` +
-      `<span class="score">${r.risk_score}</span><span class="why">${esc(r.risk_reasons.join("，"))}</span></li>`
-    ).join("") : `<li>本周暂无需重点处置的公寓</li>`;
+      `<span class="score">${r.risk_score}</span><span class="why">${esc(r.risk_reasons.join(LIST_SEP))}</span></li>`
+    ).join("") : `<li>${esc(gettext("本周暂无需重点处置的公寓"))}</li>`;
   }
   for (const id of ["keywork", "top"]) {
     document.getElementById(id).addEventListener("click", (e) => {
@@ -100,7 +109,7 @@
   function renderCharts(t) {
     const alarmSeries = t.alarms.length ? t.alarms.map((a, i) => ({ name: a.label, type: "bar", stack: "a",
       data: a.data, itemStyle: { color: COLOURS[i % COLOURS.length] } })) :
-      [{ name: "报警", type: "bar", data: t.days.map(() => 0), itemStyle: { color: COLOURS[0] } }];
+      [{ name: gettext("报警"), type: "bar", data: t.days.map(() => 0), itemStyle: { color: COLOURS[0] } }];
     chart("chart-alarms").setOption({ ...base, color: COLOURS,
       xAxis: { type: "category", data: t.days, ...axisStyle }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
       series: alarmSeries }, true);
@@ -108,16 +117,16 @@
     chart("chart-door").setOption({ ...base,
       xAxis: { type: "category", data: hours, ...axisStyle }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
       series: [
-        { name: "今日", type: "bar", data: t.door_today, itemStyle: { color: "#3ee0ff" } },
-        { name: "近7天日均", type: "line", data: t.door_week_average, smooth: true, symbol: "none",
+        { name: gettext("今日"), type: "bar", data: t.door_today, itemStyle: { color: "#3ee0ff" } },
+        { name: gettext("近7天日均"), type: "line", data: t.door_week_average, smooth: true, symbol: "none",
           lineStyle: { color: "#f5a524" }, itemStyle: { color: "#f5a524" } },
       ] }, true);
     chart("chart-people").setOption({ ...base,
       xAxis: { type: "category", data: t.days, ...axisStyle }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
       series: [
-        { name: "入住", type: "line", data: t.check_ins, smooth: true, itemStyle: { color: "#2fd18b" } },
-        { name: "退房", type: "line", data: t.check_outs, smooth: true, itemStyle: { color: "#f5a524" } },
-        { name: "居住登记", type: "bar", data: t.registrations, itemStyle: { color: "#3e7bff" }, barWidth: 8 },
+        { name: gettext("入住"), type: "line", data: t.check_ins, smooth: true, itemStyle: { color: "#2fd18b" } },
+        { name: gettext("退房"), type: "line", data: t.check_outs, smooth: true, itemStyle: { color: "#f5a524" } },
+        { name: gettext("居住登记"), type: "bar", data: t.registrations, itemStyle: { color: "#3e7bff" }, barWidth: 8 },
       ] }, true);
   }
 
@@ -141,7 +150,7 @@
     try {
       const r = await fetch(body.dataset.overviewUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (r.ok) { state.overview = await r.json(); render(state.overview); }
-    } catch (err) { console.warn("刷新失败", err); }
+    } catch (err) { console.warn("overview refresh failed", err); }
     refreshSoon(60000);
   }
 
@@ -154,7 +163,7 @@
   soundBtn.addEventListener("click", () => {
     soundOn = !soundOn;
     soundBtn.setAttribute("aria-pressed", String(soundOn));
-    soundBtn.textContent = soundOn ? "报警声音已开启" : "开启报警声音";
+    soundBtn.textContent = soundOn ? gettext("报警声音已开启") : gettext("开启报警声音");
     if (soundOn && !audio) audio = new (window.AudioContext || window.webkitAudioContext)();
   });
   function beep() {
@@ -226,7 +235,7 @@
     li.innerHTML = `<span class="t">${hhmm(a.at)}</span><span class="w"><b>${esc(a.apartmentName)}</b> ` +
       `${esc(a.text || a.kind)}</span>` +
       `<span class="lvl ${a.critical ? "critical" : "warning"}">${esc(a.kind)}·${esc(a.status)}</span>`;
-    document.getElementById("feed-count").textContent = `共 ${seen.size} 条`;
+    document.getElementById("feed-count").textContent = fill(ngettext("共 %(n)s 条", "共 %(n)s 条", seen.size), { n: seen.size });
     cockpit.alarmsShown = seen.size;
     const g = blockEls.get(a.apartmentId);
     if (g && a.open) {
@@ -240,7 +249,7 @@
       if (g) g.classList.add("flash");
       cockpit.flashed.push({ id: a.apartmentId, alarm: a.id, at: performance.now() });
       beep();
-      showBanner(`紧急报警：${a.apartmentName} ${a.text || a.kind}`);
+      showBanner(fill(gettext("紧急报警：%(place)s %(what)s"), { place: a.apartmentName, what: a.text || a.kind }));
     } else if (!a.open || a.state !== "raised") {
       // Acknowledged or closed: someone is on it, the block stops flashing.
       flashing.delete(a.apartmentId);
@@ -287,7 +296,7 @@
     sockets[name] = ok;
     const all = Object.values(sockets).every(Boolean);
     live.className = "live " + (all ? "on" : "off");
-    live.textContent = all ? "实时连接正常" : "实时连接中断，正在重连";
+    live.textContent = all ? gettext("实时连接正常") : gettext("实时连接中断，正在重连");
     body.dataset.live = all ? "1" : "0";
   }
   liveSocket(body.dataset.cockpitWs, (m) => { if (m.type === "figures.updated") refreshSoon(300); }, (ok) => setLive("cockpit", ok));
