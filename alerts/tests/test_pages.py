@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role
+from alerts.alarms import alarm_acknowledge
 from alerts.factories import CameraFactory, ResponsePlanFactory
+from alerts.models import Alert
 from alerts.rules import evaluate_points
 from conftest import login, screenshot_dir
 
@@ -137,3 +139,24 @@ def test_the_cockpit_panel_in_english_shows_the_commands_people_in_english(asgi_
     statuses = set(screen_page.locator("#command-people li span").all_inner_texts())
     assert statuses and statuses <= {"Notifying", "Reached", "Unreachable", "Confirmed", "On site"}
     screen_page.screenshot(path=str(SHOTS / "alerts-cockpit-panel-en.png"))
+
+
+def test_a_note_being_typed_survives_live_updates_of_this_and_other_alarms(asgi_server, block, phone_page):
+    login(phone_page, asgi_server.url, "firesafety")
+    phone_page.goto(f"{asgi_server.url}/alerts/m/")
+    phone_page.wait_for_selector("#conn.on")
+    evaluate_points([block.point(block.electricity, "wire_temp", 96.5, 0)])
+    card = phone_page.locator(".alarm", has_text="线缆温度过高")
+    card.wait_for(timeout=10000)
+    card.locator(".note-btn").click()
+    note = card.locator(".note-form textarea")
+    note.fill("已断开302室回路, 正在拆除")
+
+    evaluate_points([block.point(block.smoke, "smoke", 1, 5)])  # another alarm arrives
+    phone_page.locator(".alarm", has_text="烟感报警").wait_for(timeout=10000)
+    alarm = Alert.objects.get(rule__code="wire_temp_critical")
+    alarm_acknowledge(alert_id=alarm.pk, by=block.district.users[Role.STATION_OPERATOR], end="station")
+    card.locator(".times", has_text="确认").wait_for(timeout=10000)  # and this one changes
+
+    assert card.locator(".note-form").is_visible()
+    assert note.input_value() == "已断开302室回路, 正在拆除"

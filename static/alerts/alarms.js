@@ -73,7 +73,23 @@
     const list = $("alarms");
     const rows = [...alarms.values()].sort(
       (a, b) => SEV_RANK[a.severity] - SEV_RANK[b.severity] || (a.raised_at < b.raised_at ? 1 : -1));
-    list.replaceChildren(...rows.map(card));
+    // A card whose alarm did not change is kept as it is (an operator may be typing a note in it); a changed
+    // card is rebuilt with its open forms and what was typed in them carried over.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const kept = new Map([...list.children].map((n) => [Number(n.dataset.id), n]));
+    list.replaceChildren(...rows.map((a) => {
+      const old = kept.get(a.id);
+      if (old && Number(old.dataset.version) === a.version && old.classList.contains("selected") === (a.id === selected)) {
+        return old;
+      }
+      const node = card(a);
+      if (old) carryOver(old, node);
+      return node;
+    }));
+    if (focused && document.activeElement !== focused) {
+      const same = list.querySelector(`[data-id="${focused.closest("[data-id]")?.dataset.id}"] [name="${focused.name}"]`);
+      (list.contains(focused) ? focused : same)?.focus();
+    }
     $("empty").hidden = rows.length > 0;
     const open = rows.filter((a) => a.status === "raised").length;
     $("summary").textContent = rows.length ?
@@ -89,9 +105,22 @@
     if (selected) showCamera(alarms.get(selected));
   }
 
+  function carryOver(from, to) {
+    for (const sel of [".note-form", ".close-form"]) {
+      const a = from.querySelector(sel), b = to.querySelector(sel);
+      if (!a || !b) continue;
+      b.hidden = a.hidden;
+      for (const field of a.querySelectorAll("[name]")) {
+        const twin = b.querySelector(`[name="${field.name}"]`);
+        if (twin && field.type !== "file") twin.value = field.value;
+      }
+    }
+  }
+
   function card(a) {
     const node = $("alarm-card").content.firstElementChild.cloneNode(true);
     node.dataset.id = a.id;
+    node.dataset.version = a.version;
     node.classList.add("sev-" + a.severity, "st-" + a.status);
     if (a.id === selected) node.classList.add("selected");
     node.querySelector(".sev").textContent = a.severity_label;
