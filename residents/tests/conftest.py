@@ -16,8 +16,7 @@ from apartments.factories import RoomFactory
 from residents.faces import STAMP_KEY, face_index
 from residents.factories import ResidentFactory
 from residents.models import ResidenceRegistration, Resident, Tenancy
-from sensors.factories import DeviceFactory
-from sensors.models import DeviceType
+from sensors.factories import DeviceFactory, device_type
 
 FACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "test-faces"
 
@@ -47,7 +46,7 @@ class Door:
 
 
 def _device(kind: str, apartment, **kw) -> Door:
-    device = DeviceFactory(device_type=DeviceType.objects.get(code=kind), apartment=apartment, **kw)
+    device = DeviceFactory(device_type=device_type(kind), apartment=apartment, **kw)  # reloads a flushed catalog
     return Door(device=device, token=device.issue_token())
 
 
