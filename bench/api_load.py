@@ -78,9 +78,9 @@ def prepare(args, env: dict) -> None:
         if not exists:
             conn.execute(f'create database "{DB_NAME}"')
     say(f"database {DB_NAME}: {'reused' if exists else 'created'}")
+    run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)  # a reused one may be behind
     if not exists:
         start = time.monotonic()
-        run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
         run([sys.executable, "manage.py", "seed_demo", "--residents", str(args.residents)], env)
         say(f"seeded the district with {args.residents} residents in {time.monotonic() - start:.0f} s")
 
