@@ -241,11 +241,12 @@ def _next_entry(entry: list | None, point: Point) -> list:
     return [point.value, ts, entry[2], ref_value, ref_ts]
 
 
-def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome) -> None:
+def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome) -> bool:
+    """Move the state on by one reading; False when the state had already gone past it (nothing done)."""
     values = state.values
     entry = values.get(point.metric)
     if entry is not None and entry[1] >= _iso(point.ts):
-        return  # a redelivered or out-of-order reading: the state already went past it
+        return False  # a redelivered or out-of-order reading: the state already went past it
     values[point.metric] = _next_entry(entry, point)
     state.last_ts = point.ts
 
@@ -275,15 +276,34 @@ def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome)
             outcome.cleared_at = point.ts
         else:
             outcome.holds.append((point.ts, shown, shown_metric))
-        return
+        return True
     if not met:
         state.pending_since = None
-        return
+        return True
     if state.pending_since is None:
         state.pending_since = point.ts
     if (point.ts - state.pending_since).total_seconds() >= rule.duration:
         state.triggered = True
         outcome.triggers.append((point.ts, shown, shown_metric))
+        outcome.cleared_at = None
+    return True
+
+
+def _replay_late(rule: CompiledRule, device_id: int, state: RuleState, late: list[Point], outcome: _Outcome) -> None:
+    """Readings that arrive after later ones (a batch retried after a database restart) are skipped by ``_step``,
+    so a duration rule would measure from the first reading it happened to get: an overheating whose start came
+    late could stay "not long enough" for good. For a rule still waiting, replay the stored readings (the late
+    ones among them) in time order from a duration before the earliest late reading; if the condition then holds
+    long enough up to the newest reading, the rule fires now. A past episode that has already ended is not
+    raised afterwards."""
+    since = min(point.ts for point in late) - timedelta(seconds=rule.duration)
+    until = max(datetime.fromisoformat(entry[1]) for entry in state.values.values())
+    replay, replayed = RuleState(values={}), _Outcome()
+    for point in storage.readings_since(device_id, rule.metrics, since, until):
+        _step(rule, replay, point, replayed)
+    if replay.triggered and replayed.triggers:
+        state.triggered, state.pending_since = True, replay.pending_since
+        outcome.triggers.append(replayed.triggers[-1])
         outcome.cleared_at = None
 
 
@@ -373,9 +393,29 @@ def evaluate_points(points: Iterable[Point], *, now: datetime | None = None) -> 
         return []
     devices = device_cache.get({p.device_id for p in points})
     _warm_rates(points, devices)
+    before: dict[tuple[int, str], list | None] = {}
+    try:
+        return _evaluate(points, devices, before, now=now)
+    except BaseException:
+        _rewind(before)
+        raise
+
+
+def _rewind(before: dict[tuple[int, str], list | None]) -> None:
+    """Forget what a batch whose evaluation failed (the database went away) taught this process: the batch is
+    retried, and its readings must then be stepped through again, not found already past."""
+    for key, previous in before.items():
+        if previous is None:
+            _seen.pop(key, None)
+        else:
+            _seen[key] = previous
+
+
+def _evaluate(
+    points: list[Point], devices: dict[int, dict], before: dict[tuple[int, str], list | None], *, now: datetime | None
+) -> list[int]:
     relevant: dict[tuple[int, int], tuple[CompiledRule, list[Point]]] = {}
     candidates: set[tuple[int, int]] = set()
-    before: dict[tuple[int, str], list | None] = {}
     for point in points:
         device = devices.get(point.device_id)
         if device is None:
@@ -410,8 +450,9 @@ def evaluate_points(points: Iterable[Point], *, now: datetime | None = None) -> 
                 if seen is not None and (stored is None or seen[1] > stored[1]):
                     state.values[metric] = list(seen)
             outcome = _Outcome()
-            for point in rule_points:
-                _step(rule, state, point, outcome)
+            late = [point for point in rule_points if not _step(rule, state, point, outcome)]
+            if late and rule.duration and not state.triggered:
+                _replay_late(rule, device_id, state, late, outcome)
             outcomes.append((rule, device_id, outcome))
         RuleState.objects.bulk_update(states.values(), ["triggered", "pending_since", "values", "last_ts"])
         for rule, device_id, outcome in outcomes:

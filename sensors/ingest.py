@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,11 +90,22 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
 
 
 def _announce(signal, points: list[Point]) -> None:
-    # send_robust: one failing listener must not make the worker retry a batch that is already stored.
+    """Tell the listeners; raise ``OperationalError`` if the database failed one of them.
+
+    send_robust: a listener's bug must not make the worker retry a batch that is already stored. The database
+    going away (a restart) is no bug: the caller retries the batch, which then comes back as ``readings_repeated``
+    so the alarm rules run again (found by tests/faults: a PostgreSQL restart between a batch's commit and its
+    rules left that batch's readings unjudged).
+    """
+    lost: OperationalError | None = None
     for receiver, outcome in signal.send_robust(sender=Reading, points=points):
         if isinstance(outcome, Exception):
             log.error("%s receiver %r failed", "readings_stored" if signal is readings_stored else "readings_repeated",
                       receiver, exc_info=outcome)  # fmt: skip
+            if isinstance(outcome, OperationalError):
+                lost = outcome
+    if lost is not None:
+        raise lost
 
 
 def _record_replies(replies: list[CommandReply], parsed: list[Parsed]) -> None:

@@ -7,7 +7,7 @@ the same arrays): no per-row round trip, no ORM objects. SQLite (the demo) takes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import psycopg
@@ -136,3 +136,18 @@ def readings_before(keys: dict[tuple[int, str], datetime]) -> dict[tuple[int, st
         if row is not None:
             found[(device_id, metric)] = row
     return found
+
+
+def readings_since(device_id: int, metrics: Iterable[str], since: datetime, until: datetime) -> list[Point]:
+    """The stored readings of one device's ``metrics`` from the last one before ``since`` (each metric's value at
+    that moment) up to ``until``, in time order: enough to replay a rule over that stretch."""
+    metrics = sorted(set(metrics))
+    first = readings_before({(device_id, metric): since for metric in metrics})
+    rows = (
+        Reading.objects.filter(device_id=device_id, metric__in=metrics, ts__gte=since, ts__lte=until)
+        .order_by("ts")
+        .values_list("metric", "ts", "value")
+    )
+    points = [Point(device_id, metric, ts, value) for (_, metric), (ts, value) in first.items()]
+    points.extend(Point(device_id, metric, ts, value) for metric, ts, value in rows)
+    return sorted(points, key=lambda p: p.ts)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 
 from alerts.alarms import alarm_close
 from alerts.models import Alert, AlertRule, RuleCondition, RuleState
@@ -61,6 +61,25 @@ def test_it_waits_for_the_duration_even_across_a_worker_restart(block):
     assert alarm.raised_at == block.at(61)
 
 
+def test_an_overheating_whose_first_readings_arrive_last_still_waits_only_its_duration(block):
+    e = block.electricity
+
+    def batch(readings):
+        return [
+            RawMessage(f"shijiao/{e.key}/telemetry",
+                       json.dumps({"ts": int(block.at(t).timestamp() * 1000), "values": {"wire_temp": v}}))
+            for t, v in readings
+        ]  # fmt: skip
+
+    # 95 °C from second 5 on. The batches are retried after a database restart and come back in another order.
+    ingest_messages(batch([(t, 95.0) for t in range(35, 65, 5)]), now=block.at(120))
+    assert not open_alarms("wire_temp_warning"), "25 s of 95 °C so far: not yet"
+    ingest_messages(batch([(0, 30.0)] + [(t, 95.0) for t in range(5, 35, 5)]), now=block.at(120))
+
+    [alarm] = open_alarms("wire_temp_warning")  # above 70 °C for 30 s counted from second 5, as stored
+    assert alarm.raised_at == block.at(35)
+
+
 def test_it_restarts_the_duration_when_the_condition_breaks(block):
     x = block.exit
     for seconds, value in [(0, 1), (30, 0), (40, 1), (90, 1)]:
@@ -113,6 +132,41 @@ def test_a_batch_stored_by_a_worker_that_died_before_its_rules_ran_raises_its_al
     ingest_messages(messages, now=now)  # and once more: nothing changes
     [again] = open_alarms("wire_temp_critical")
     assert (again.pk, again.trigger_count, again.peak_value) == (alarm.pk, alarm.trigger_count, 97.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_rules_the_database_broke_off_raises_its_alarm_when_retried(block):
+    e = block.electricity
+    messages = [
+        RawMessage(f"shijiao/{e.key}/telemetry", json.dumps({"ts": int(block.at(t).timestamp() * 1000),
+                                                             "values": {"wire_temp": v}}))
+        for t, v in [(5, 96.0), (10, 97.0)]
+    ]  # fmt: skip
+    state = RuleState.objects.create(device=e, rule=AlertRule.objects.get(code="wire_temp_critical"))
+    # The readings commit, then the database fails the rules (here a lock another session holds past our
+    # lock_timeout: a real OperationalError, as when PostgreSQL restarts between the two).
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            other.set_autocommit(False)
+            cursor.execute(f"SELECT id FROM {RuleState._meta.db_table} WHERE id = %s FOR UPDATE", [state.pk])
+            with connection.cursor() as ours:
+                ours.execute("SET lock_timeout = '100ms'")
+            with pytest.raises(OperationalError):  # the task retries the batch: its rules must run
+                ingest_messages(messages, now=block.at(60))
+            assert Reading.objects.filter(device=e).count() == 2
+            assert not open_alarms("wire_temp_critical")
+        other.rollback()
+    finally:
+        other.close()
+        with connection.cursor() as ours:
+            ours.execute("RESET lock_timeout")
+
+    result = ingest_messages(messages, now=block.at(60))  # the retry, in the same worker process
+
+    assert result.stored == 0
+    [alarm] = open_alarms("wire_temp_critical")
+    assert (alarm.raised_at, alarm.peak_value) == (block.at(5), 97.0)
 
 
 def test_a_first_reading_ever_is_not_a_rise(block):
