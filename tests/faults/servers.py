@@ -1,4 +1,5 @@
-"""Throwaway servers for the fault tests: our own Mosquitto and Redis on other ports, in temporary directories.
+"""Throwaway servers for the fault tests: our own Mosquitto, Redis and PostgreSQL on other ports, in temporary
+directories.
 
 The machine's shared services (1883, 6379, 5432) are never touched: other people's tests run against them.
 """
@@ -6,10 +7,12 @@ The machine's shared services (1883, 6379, 5432) are never touched: other people
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +25,16 @@ def answers(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` unless something answers there (the same fault test run by someone else at the same time),
+    then a port the system hands out."""
+    if not answers(preferred):
+        return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until(condition, timeout: float = 30.0, step: float = 0.1) -> bool:
@@ -107,6 +120,70 @@ class Redis:
         self.stop()
         time.sleep(down_for)
         self.start()
+
+
+def postgres_bin() -> Path | None:
+    """The directory of PostgreSQL's server programs (initdb, pg_ctl): Debian keeps them off the PATH."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class Postgres:
+    """A PostgreSQL cluster of our own (trust authentication) in a temporary directory, for a database server
+    that goes away under load. PostgreSQL refuses to run as root: as root, its programs run as ``postgres``."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port = port or free_port(55432)
+        self.bin = postgres_bin()
+        assert self.bin is not None, "PostgreSQL's initdb is not installed"
+        # Not under pytest's tmp_path: that is root's alone (0700) and the postgres user could not enter it.
+        self.dir = Path(tempfile.mkdtemp(prefix="shijiao-pg-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "postgres.log"
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale",
+                  "--no-sync")  # fmt: skip
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write(f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.dir}'\n")
+
+    def _run(self, program: str, *args: str) -> None:
+        as_postgres = {"user": "postgres", "group": "postgres"} if self.as_root else {}
+        done = subprocess.run([str(self.bin / program), *args], cwd=self.dir, capture_output=True, text=True,
+                              **as_postgres)  # fmt: skip
+        assert done.returncode == 0, f"{program} failed: {done.stderr or done.stdout}{self.log_tail()}"
+
+    def log_tail(self, chars: int = 2000) -> str:
+        return "\n" + self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def start(self) -> None:
+        assert not answers(self.port), f"port {self.port} is taken: another fault test is running"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start")
+
+    def stop(self) -> None:
+        """``pg_ctl stop -m fast``: sessions are cut off and their open transactions rolled back, as in a restart
+        for a minor-version upgrade or a changed setting."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def restart(self, down_for: float = 1.0) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+    def create_database(self, name: str) -> None:
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def django_process(
