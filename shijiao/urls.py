@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static as static_url
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import cache_page
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -63,8 +62,9 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     # The pages' scripts take their strings from here (gettext() in JS), in the request's language.
-    # Cached per language (Django's page cache keys on the active language) for an hour, here and in browsers.
-    path("jsi18n/", cache_page(3600)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    # Not cached: the URL is the same in every language, so a browser cache would keep the first language's
+    # strings after a switch (seen in the English browser tests).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
