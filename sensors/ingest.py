@@ -76,16 +76,17 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
     result.stored = len(new_points)
     result.stored_points = new_points
 
-    heard = {item.device.id for item in parsed if item.device is not None and item.heard}
-    devices_mark_seen(heard, at=now)
-    replies = [item.reply for item in parsed if item.reply is not None]
-    if replies:
-        _record_replies(replies, parsed)
+    # The rules first (an alarm is pushed the moment its evaluation commits), then the bookkeeping.
     if new_points:
         _announce(readings_stored, new_points)
     if len(new_points) < len(points):
         new = {(p.device_id, p.metric, p.ts) for p in new_points}
         _announce(readings_repeated, [p for p in points if (p.device_id, p.metric, p.ts) not in new])
+    heard = {item.device.id for item in parsed if item.device is not None and item.heard}
+    devices_mark_seen(heard, at=now)
+    replies = [item.reply for item in parsed if item.reply is not None]
+    if replies:
+        _record_replies(replies, parsed)
     return result
 
 
