@@ -25,7 +25,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from alerts.models import Alert
 from sensors.handover import batch_hand_over, batches_sweep, ledger_counts
 from sensors.models import Device, Reading
-from tests.faults.servers import QUIET_ENV, Redis, django_process, kill_group
+from tests.faults.servers import QUIET_ENV, Redis, django_process, kill_group, wait_until
 
 READINGS = 3000
 BATCH = 50
@@ -151,3 +151,32 @@ def supervised(worker: Worker, sender: Sender, done: Callable[[], bool]) -> bool
         return done() and ledger_counts(app=sender.app)["pending"] == 0
     except redis.RedisError:
         return False
+
+
+def settle_and_check(
+    name: str,
+    device: Device,
+    sender: Sender,
+    worker: Worker,
+    *,
+    settled: Callable[[], bool] | None = None,
+    timeout: float = 60,
+    more: Callable[[], str] = str,
+) -> None:
+    """Play supervisor and beat until every reading is stored (or ``settled()``) and the ledger is empty; print the
+    counts (and ``more()``) and check them: every reading stored once, each alarm rule raised once, nothing left in
+    the hand-over ledger."""
+    wait_until(lambda: supervised(worker, sender, settled or (lambda: stored(device) >= READINGS)), timeout, step=0.5)
+    time.sleep(1.0)  # anything still arriving would be a duplicate: give it a moment to show
+    alarms = alarms_per_rule(device)
+    count = stored(device)
+    print(
+        f"\n[faults] {name}: published {READINGS}, stored {count}, re-sent {sender.resent}, "
+        f"lost in hand-over and queued again {sender.requeued}, worker restarts by the supervisor {worker.restarts}, "
+        f"alarms per rule {alarms}{more()}"
+    )
+    assert count == READINGS, ("readings lost" if count < READINGS else "readings stored twice") + worker.errors()
+    assert alarms == {"wire_temp_warning": 1, "wire_temp_rising": 1, "wire_temp_critical": 1}, (
+        f"alarms not raised exactly once each: {alarms}" + worker.errors()
+    )
+    assert ledger_counts(app=sender.app) == {"pending": 0, "dead": 0}, "batches left in the hand-over ledger"

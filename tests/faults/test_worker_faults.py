@@ -28,17 +28,8 @@ import pytest
 from alerts.defaults import load_defaults
 from alerts.models import AlertRule, EscalationStep, RuleCondition
 from sensors.catalog import load_catalog
-from sensors.handover import ledger_counts
 from sensors.models import Device, DeviceType, Metric
-from tests.faults.ingest_load import (
-    READINGS,
-    Sender,
-    Worker,
-    alarms_per_rule,
-    batches,
-    stored,
-    supervised,
-)
+from tests.faults.ingest_load import READINGS, Sender, Worker, batches, settle_and_check, stored
 from tests.faults.servers import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -55,23 +46,6 @@ def wire(district) -> Device:
         apartment=district.mine,
         location="一楼电瓶车充电处",
     )
-
-
-def settle_and_check(name: str, device: Device, sender: Sender, worker: Worker) -> None:
-    wait_until(lambda: supervised(worker, sender, lambda: stored(device) >= READINGS), timeout=60, step=0.5)
-    time.sleep(1.0)  # anything still arriving would be a duplicate: give it a moment to show
-    alarms = alarms_per_rule(device)
-    count = stored(device)
-    print(
-        f"\n[faults] {name}: published {READINGS}, stored {count}, re-sent {sender.resent}, "
-        f"lost in hand-over and queued again {sender.requeued}, worker restarts by the supervisor {worker.restarts}, "
-        f"alarms per rule {alarms}"
-    )
-    assert count == READINGS, ("readings lost" if count < READINGS else "readings stored twice") + worker.errors()
-    assert alarms == {"wire_temp_warning": 1, "wire_temp_rising": 1, "wire_temp_critical": 1}, (
-        f"alarms not raised exactly once each: {alarms}" + worker.errors()
-    )
-    assert ledger_counts(app=sender.app) == {"pending": 0, "dead": 0}, "batches left in the hand-over ledger"
 
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(redis_server, wire, tmp_path):
