@@ -4,7 +4,9 @@ On connect the user joins the groups of what their role may see (``alerts.all`` 
 district, else ``alerts.apartment.<id>`` per block) and receives an ``alarm.snapshot``: the open
 alarms, or with ``since`` every alarm changed after that version (how a reconnecting browser
 catches up). Actions come back as JSON (``acknowledge``, ``handle``, ``close``, ``catch_up``).
-The message format is in docs/alerts.md.
+Every ``WS_REFRESH_SECONDS`` the consumer joins its groups again and, when alarms changed beyond the
+last version it sent, sends what it missed as a snapshot with ``since`` (Redis may have lost the
+groups under the open socket). The message format is in docs/alerts.md.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from alerts import alarms, push
 from alerts.models import AlertEvent, End
 from apartments.scoping import apartments_for
 from shijiao.api import DomainError
+from shijiao.channel_layer import GroupsKeptConsumer
 from shijiao.i18n import scope_language
 
 DEFAULT_END = {Role.FIRE_SAFETY_PERSON: End.PHONE, Role.STATION_OPERATOR: End.STATION, Role.STREET_ADMIN: End.COCKPIT}
@@ -36,9 +38,13 @@ def groups_for(user: User) -> list[str]:
     return [push.apartment_group(pk) for pk in apartments_for(user).values_list("pk", flat=True)]
 
 
+def latest_version() -> int:
+    return AlertEvent.objects.aggregate(v=Max("id"))["v"] or 0
+
+
 def snapshot(user: User, since: int | None) -> dict[str, Any]:
     """Open alarms (no ``since``) or all alarms changed after ``since``, newest first, with the current version."""
-    version = AlertEvent.objects.aggregate(v=Max("id"))["v"] or 0
+    version = latest_version()
     qs = alarms.alarms_for(user).select_related("apartment", "device", "acknowledged_by")
     if since is None:
         qs = qs.filter(closed_at__isnull=True)
@@ -60,7 +66,9 @@ def _int(value: Any) -> int | None:
         return None
 
 
-class AlarmConsumer(AsyncJsonWebsocketConsumer):
+class AlarmConsumer(GroupsKeptConsumer):
+    version = 0  # the highest alarm version this connection has sent
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not (user.is_superuser or user.role in STAFF_ROLES):
@@ -71,17 +79,25 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
         self.end = end if end in End.values else DEFAULT_END.get(user.role, End.API)
         self.user = user
         self.language = scope_language(self.scope)  # labels and messages in the viewer's language
-        self.groups_joined = await database_sync_to_async(groups_for)(user)
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.join_groups(await database_sync_to_async(groups_for)(user))
         await self.accept()
-        since = _int((query.get("since") or [None])[0])
-        with translation.override(self.language):
-            await self.send_json(await database_sync_to_async(snapshot)(user, since))
+        await self.send_snapshot(_int((query.get("since") or [None])[0]))
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.leave_groups()
+
+    async def send_snapshot(self, since: int | None, *, only_changes: bool = False) -> None:
+        """The snapshot since ``since``; with ``only_changes``, nothing when no alarm in scope changed."""
+        with translation.override(self.language):
+            message = await database_sync_to_async(snapshot)(self.user, since)
+        if message["alarms"] or not only_changes:
+            await self.send_json(message)
+        self.version = max(self.version, message["version"])
+
+    async def groups_refreshed(self) -> None:
+        # Pushes may have gone to groups Redis had lost: send what changed beyond what this connection has sent.
+        if await database_sync_to_async(latest_version)() > self.version:
+            await self.send_snapshot(self.version, only_changes=True)
 
     async def receive_json(self, content: Any, **kwargs) -> None:
         with translation.override(self.language):
@@ -96,7 +112,7 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
             return
         if action == "catch_up":
-            await self.send_json(await database_sync_to_async(snapshot)(self.user, _int(content.get("since"))))
+            await self.send_snapshot(_int(content.get("since")))
             return
         alarm_id = _int(content.get("alarm_id"))
         try:
@@ -136,6 +152,7 @@ class AlarmConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "done", "action": action, "alarm_id": alarm_id})
 
     async def alarm_changed(self, event: dict) -> None:
+        self.version = max(self.version, event.get("version") or 0)
         await self.send_json(push.in_language(event, self.language))
 
     async def command_changed(self, event: dict) -> None:

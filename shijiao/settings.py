@@ -109,7 +109,7 @@ if REDIS_URL:
     check_url("REDIS_URL", REDIS_URL, {"redis", "rediss", "unix"}, "redis://127.0.0.1:6379/0")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "shijiao.channel_layer.RedisChannelLayer",  # channels_redis's, cancellable on Python 3.11
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],  # > the 5 s blocking receive (redis-py 8: 5 s)
                 "prefix": envstr("CHANNEL_LAYER_PREFIX", "asgi"),
@@ -122,6 +122,8 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Open WebSockets join their groups again this often (Redis may have lost them) and catch up on what they missed.
+WS_REFRESH_SECONDS = envfloat("WS_REFRESH_SECONDS", 30.0)
 
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None

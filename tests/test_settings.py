@@ -56,7 +56,7 @@ def test_it_switches_to_postgresql_and_redis_from_the_environment():
     got = json.loads(result.stdout)
     assert got["engine"] == "django.db.backends.postgresql"
     assert got["name"] == "shijiao"
-    assert got["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert got["layer"] == "shijiao.channel_layer.RedisChannelLayer"
     assert got["eager"] is False
     assert got["broker"] == "redis://cache.example:6379/2"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 
@@ -107,3 +109,50 @@ def test_residents_cannot_listen(district, role):
         return connected, code
 
     assert async_to_sync(run)() == (False, 4403)
+
+
+def test_an_end_whose_groups_redis_lost_joins_them_again_and_catches_up(block, settings):
+    """Redis emptied under an open socket (a restart without persistence the consumer outlived): the page still
+    shows itself live; within WS_REFRESH_SECONDS it hears again, and gets what was pushed to nobody meanwhile."""
+    from channels.layers import get_channel_layer
+
+    from alerts.alarms import alarm_acknowledge
+
+    settings.WS_REFRESH_SECONDS = 0.2
+    users = block.district.users
+
+    async def run():
+        station = WebsocketCommunicator(users[Role.STATION_OPERATOR], "end=station")
+        try:
+            assert (await station.connect())[0]
+            await station.receive_json_from()
+            get_channel_layer().groups.clear()  # what Redis forgot
+
+            [alarm_id] = await sync_to_async(evaluate_points)([block.point(block.electricity, "wire_temp", 96.0, 0)])
+            caught_up = await station.receive_json_from(timeout=2)
+            await sync_to_async(alarm_acknowledge)(alert_id=alarm_id, by=users[Role.STATION_OPERATOR], end="station")
+            pushed = await station.receive_until(is_change("acknowledged"), timeout=2)
+        finally:
+            await station.disconnect()
+        return alarm_id, caught_up, pushed
+
+    alarm_id, caught_up, pushed = async_to_sync(run)()
+    assert caught_up["type"] == "alarm.snapshot" and caught_up["since"] is not None
+    assert [a["id"] for a in caught_up["alarms"]] == [alarm_id] and caught_up["alarms"][0]["title"] == "线缆温度过高"
+    assert pushed["alarm"]["id"] == alarm_id and pushed["alarm"]["acknowledged_by"] == "李值班"
+
+
+def test_a_closed_end_stops_joining_its_groups(block, settings):
+    from channels.layers import get_channel_layer
+
+    settings.WS_REFRESH_SECONDS = 0.05
+
+    async def run():
+        phone = WebsocketCommunicator(block.district.users[Role.FIRE_SAFETY_PERSON], "end=phone")
+        assert (await phone.connect())[0]
+        await phone.receive_json_from()
+        await phone.disconnect()
+        await asyncio.sleep(0.3)
+        return {group: set(members) for group, members in get_channel_layer().groups.items()}
+
+    assert not any(async_to_sync(run)().values())
