@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,54 +118,47 @@ class AsgiServer:
     channel_prefix: str
 
 
-@pytest.fixture
-def asgi_server(transactional_db, settings):
-    """uvicorn serving the whole ASGI app (HTTP + WebSockets) on the test database.
+@contextmanager
+def start_asgi_server(settings, redis_url: str, *, env: dict[str, str] | None = None) -> Iterator[AsgiServer]:
+    """uvicorn serving the whole ASGI app (HTTP + WebSockets) on the test database and the Redis at ``redis_url``.
 
-    The server and this test process share the Redis channel layer (under a prefix of
-    their own), so what the test pushes reaches the browser. Needs PostgreSQL and Redis.
+    The server and this test process share that Redis as channel layer (under a prefix of their own), so what
+    the test pushes reaches the browser. ``settings`` is pytest-django's fixture: the channel layer it points
+    this process at is undone with it. ``env`` adds to the server's environment. Stops the server on leaving.
     """
     import subprocess
     import sys
     import time
     import urllib.request
     import uuid
-    from pathlib import Path
 
-    import redis
     from channels.layers import channel_layers
     from django.db import connection
 
     db = connection.settings_dict
     require_service("PostgreSQL", db["ENGINE"].endswith("postgresql"))
-    try:
-        redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2).ping()
-        redis_ok = True
-    except redis.RedisError:
-        redis_ok = False
-    require_service("Redis", redis_ok)
-
     prefix = f"test{uuid.uuid4().hex[:8]}"
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [settings.TEST_REDIS_URL], "prefix": prefix},
+            "BACKEND": "shijiao.channel_layer.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": prefix},
         }
     }
     channel_layers.backends.clear()
     port = _free_port()
     root = Path(__file__).resolve().parent
     user = db["USER"] or "postgres"
-    env = {
+    server_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shijiao.settings_test",
         "SHIJIAO_TEST_SERVER": "1",
         "DATABASE_URL": f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.TEST_REDIS_URL,
+        "REDIS_URL": redis_url,
         "CHANNEL_LAYER_PREFIX": prefix,
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "DEBUG": "true",
         "VAR_DIR": str(root / "var" / "test"),
+        **(env or {}),
     }
     server = subprocess.Popen(
         [
@@ -181,7 +176,7 @@ def asgi_server(transactional_db, settings):
             "warning",
         ],
         cwd=root,
-        env=env,
+        env=server_env,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -203,6 +198,21 @@ def asgi_server(transactional_db, settings):
         except subprocess.TimeoutExpired:
             server.kill()
         channel_layers.backends.clear()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, settings):
+    """The ASGI server (start_asgi_server) on the machine's Redis at TEST_REDIS_URL. Needs PostgreSQL and Redis."""
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2).ping()
+        redis_ok = True
+    except redis.RedisError:
+        redis_ok = False
+    require_service("Redis", redis_ok)
+    with start_asgi_server(settings, settings.TEST_REDIS_URL) as server:
+        yield server
 
 
 CHROMIUM = "/usr/bin/chromium"

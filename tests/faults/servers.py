@@ -89,7 +89,8 @@ class Mosquitto:
 
 
 class Redis:
-    """A Redis of our own (no persistence: a restart empties it, the worst case for the Celery broker)."""
+    """A Redis of our own with an append-only file (fsync on every write), so a restart keeps what it held;
+    ``restart(keep_data=False)`` empties it instead (a Redis run without persistence, or one that lost its disk)."""
 
     def __init__(self, workdir: Path, port: int = 16379) -> None:
         self.port = port
@@ -116,8 +117,11 @@ class Redis:
             self.process.wait(15)
         self.process = None
 
-    def restart(self, down_for: float = 1.0) -> None:
+    def restart(self, down_for: float = 1.0, *, keep_data: bool = True) -> None:
         self.stop()
+        if not keep_data:
+            shutil.rmtree(self.dir)
+            self.dir.mkdir()
         time.sleep(down_for)
         self.start()
 
