@@ -33,6 +33,18 @@ def require_service(name: str, ok: bool) -> None:
     pytest.skip(f"{name} is not reachable")
 
 
+def require_redis(url: str) -> None:
+    """Skip (fail under CI=true) when the Redis at ``url`` does not answer."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        ok = True
+    except redis.RedisError:
+        ok = False
+    require_service("Redis", ok)
+
+
 @dataclass
 class District:
     """Two blocks in two grids, with different companies and stations, and a user of each role.
@@ -203,14 +215,7 @@ def start_asgi_server(settings, redis_url: str, *, env: dict[str, str] | None = 
 @pytest.fixture
 def asgi_server(transactional_db, settings):
     """The ASGI server (start_asgi_server) on the machine's Redis at TEST_REDIS_URL. Needs PostgreSQL and Redis."""
-    import redis
-
-    try:
-        redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2).ping()
-        redis_ok = True
-    except redis.RedisError:
-        redis_ok = False
-    require_service("Redis", redis_ok)
+    require_redis(settings.TEST_REDIS_URL)
     with start_asgi_server(settings, settings.TEST_REDIS_URL) as server:
         yield server
 

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
-from conftest import require_service
+from conftest import require_redis
 from shijiao.api import ClientIpThrottle
 
 pytestmark = pytest.mark.django_db
@@ -51,12 +51,7 @@ def test_the_stored_state_is_one_counter_not_a_list_of_request_times(three_an_ho
 
 @pytest.mark.integration
 def test_on_redis_the_counter_is_one_key_per_window_with_an_expiry(three_an_hour, settings, monkeypatch):
-    try:
-        redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2).ping()
-        ok = True
-    except redis.RedisError:
-        ok = False
-    require_service("Redis", ok)
+    require_redis(settings.TEST_REDIS_URL)
     shared = RedisCache(settings.TEST_REDIS_URL, {"KEY_PREFIX": f"throttle-{uuid.uuid4().hex[:8]}"})
     monkeypatch.setattr(ClientIpThrottle, "cache", shared)
     client = APIClient(REMOTE_ADDR="203.0.113.10")
