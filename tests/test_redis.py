@@ -15,7 +15,7 @@ from asgiref.sync import async_to_sync
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 
-from conftest import require_service
+from conftest import require_redis
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,14 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def redis_client():
-    client = redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-        ok = True
-    except redis.RedisError:
-        ok = False
-    require_service("Redis", ok)
-    return client
+    require_redis(settings.TEST_REDIS_URL)
+    return redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2)
 
 
 def test_channel_layer_round_trip_through_redis(redis_client):

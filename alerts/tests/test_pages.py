@@ -15,17 +15,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 SHOTS = screenshot_dir()
 
 
+def open_live(page, server, username: str, path: str) -> None:
+    """Log in and open an alarm end; return once its WebSocket is live."""
+    login(page, server.url, username)
+    page.goto(f"{server.url}{path}")
+    page.wait_for_selector("#conn.on")
+
+
 def test_an_alarm_appears_live_on_the_phone_and_the_station_and_an_acknowledgement_shows_on_both(
     asgi_server, block, phone_page, screen_page
 ):
     CameraFactory(apartment=block.district.mine, name="3层走廊", floor=3)
     ResponsePlanFactory(name="电气火灾隐患处置", targets=["fire_safety_person", "grid_workers"])
-    login(phone_page, asgi_server.url, "firesafety")
-    phone_page.goto(f"{asgi_server.url}/alerts/m/")
-    phone_page.wait_for_selector("#conn.on")
-    login(screen_page, asgi_server.url, "station")
-    screen_page.goto(f"{asgi_server.url}/alerts/station/")
-    screen_page.wait_for_selector("#conn.on")
+    open_live(phone_page, asgi_server, "firesafety", "/alerts/m/")
+    open_live(screen_page, asgi_server, "station", "/alerts/station/")
 
     evaluate_points([block.point(block.electricity, "wire_temp", 96.5, 0)])
 
@@ -142,9 +145,7 @@ def test_the_cockpit_panel_in_english_shows_the_commands_people_in_english(asgi_
 
 
 def test_a_note_being_typed_survives_live_updates_of_this_and_other_alarms(asgi_server, block, phone_page):
-    login(phone_page, asgi_server.url, "firesafety")
-    phone_page.goto(f"{asgi_server.url}/alerts/m/")
-    phone_page.wait_for_selector("#conn.on")
+    open_live(phone_page, asgi_server, "firesafety", "/alerts/m/")
     evaluate_points([block.point(block.electricity, "wire_temp", 96.5, 0)])
     card = phone_page.locator(".alarm", has_text="线缆温度过高")
     card.wait_for(timeout=10000)

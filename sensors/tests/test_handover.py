@@ -15,7 +15,7 @@ import pytest
 import redis
 from celery import Celery
 
-from conftest import require_service
+from conftest import require_redis
 from sensors import handover
 from sensors.handover import (
     DEAD,
@@ -35,13 +35,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def broker(settings):
+    require_redis(settings.TEST_REDIS_URL)
     client = redis.Redis.from_url(settings.TEST_REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-        ok = True
-    except redis.RedisError:
-        ok = False
-    require_service("Redis", ok)
     settings.INGEST_QUEUE = f"test-ingest-{uuid.uuid4().hex[:8]}"
     client.delete(LEDGER, SINCE, REQUEUES, DEAD)
     app = Celery("test-handover", broker=settings.TEST_REDIS_URL, set_as_current=False)
