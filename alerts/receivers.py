@@ -14,8 +14,8 @@ def on_readings_stored(sender, points, **kwargs) -> None:
     rules.evaluate_points(points)
 
 
-def on_device_status_changed(sender, device_id: int, online: bool, at, **kwargs) -> None:
-    rules.evaluate_status(device_id=device_id, online=online, at=at)
+def on_device_status_changed(sender, device_ids: list[int], online: bool, at, **kwargs) -> None:
+    rules.evaluate_status(device_ids=device_ids, online=online, at=at)
 
 
 def on_suspicious_movement(sender, apartment_id: int, device_id, kind: str, detail, at, **kwargs) -> None:

@@ -57,8 +57,9 @@ def _refresh_in_thread(apartment_id: int) -> None:
         connection.close()
 
 
-def on_device_status_changed(sender, *, device_id: int, online: bool, at, **kwargs) -> None:
-    schedule_block_refresh(Device.objects.filter(pk=device_id).values_list("apartment_id", flat=True).first())
+def on_device_status_changed(sender, *, device_ids: list[int], online: bool, at, **kwargs) -> None:
+    for apartment_id in set(Device.objects.filter(pk__in=device_ids).values_list("apartment_id", flat=True)):
+        schedule_block_refresh(apartment_id)
 
 
 def on_hazard_changed(sender, *, hazard_id: int, **kwargs) -> None:

@@ -2,7 +2,8 @@
 DEVICE_OFFLINE_AFTER_INTERVALS reporting intervals and comes back with its next message.
 
 Both transitions are announced with ``sensors.signals.device_status_changed`` after commit,
-once per transition (row locks make concurrent workers agree on who flips a device).
+once per transition, all devices of a batch together (row locks make concurrent workers agree on who flips a
+device).
 """
 
 from __future__ import annotations
@@ -81,7 +82,6 @@ def devices_check_offline(*, now: datetime | None = None) -> list[int]:
 
 
 def _announce(ids: list[int], *, online: bool, at: datetime) -> None:
-    for pk in ids:
-        for receiver, result in device_status_changed.send_robust(sender=Device, device_id=pk, online=online, at=at):
-            if isinstance(result, Exception):
-                log.error("device_status_changed receiver %r failed for device %s", receiver, pk, exc_info=result)
+    for receiver, result in device_status_changed.send_robust(sender=Device, device_ids=ids, online=online, at=at):
+        if isinstance(result, Exception):
+            log.error("device_status_changed receiver %r failed for %s devices", receiver, len(ids), exc_info=result)

@@ -4,8 +4,9 @@
 ``readings_repeated``: sent with the points of a batch that were stored before (a redelivery after a crash, or
 a device sending twice). A worker that died between storing a batch and acting on it leaves its task
 unacknowledged; the broker delivers it again and this signal lets idempotent listeners (the alarm rules) finish.
-``device_status_changed``: sent when a device goes offline or comes back, with
-``device_id``, ``online`` and ``at``.
+``device_status_changed``: sent when devices go offline or come back, once per transition batch, with
+``device_ids`` (a list), ``online`` and ``at``. A block's power returning brings hundreds of devices back in one
+batch: listeners get them together and can act with a few queries instead of a few per device.
 """
 
 from __future__ import annotations

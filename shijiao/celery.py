@@ -23,7 +23,9 @@ app.conf.CELERY_DB_REUSE_MAX = 10_000
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_connections(**_kwargs) -> None:
+def _close_old_connections(task=None, **_kwargs) -> None:
+    if task is not None and getattr(task.request, "is_eager", False):
+        return  # run in-process (embedded defaults, tests), maybe inside the caller's transaction: leave it be
     from django.db import close_old_connections
 
     close_old_connections()

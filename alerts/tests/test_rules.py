@@ -11,6 +11,7 @@ from alerts.models import Alert, AlertRule, RuleCondition, RuleState
 from alerts.rules import evaluate_points, evaluate_status, forget_process_state
 from sensors import storage
 from sensors.ingest import RawMessage, ingest_messages
+from sensors.factories import DeviceFactory
 from sensors.models import DeviceType, Reading
 from sensors.signals import device_status_changed, readings_stored
 
@@ -226,12 +227,38 @@ def test_an_or_rule_fires_on_either_metric(block):
 
 def test_it_raises_when_a_device_goes_offline_and_clears_when_it_returns(block):
     e = block.electricity
-    device_status_changed.send(sender=None, device_id=e.id, online=False, at=block.at(0))
+    device_status_changed.send(sender=None, device_ids=[e.id], online=False, at=block.at(0))
     [alarm] = open_alarms("electricity_offline")
     assert alarm.severity == "minor"
-    evaluate_status(device_id=e.id, online=True, at=block.at(60))
+    evaluate_status(device_ids=[e.id], online=True, at=block.at(60))
     alarm.refresh_from_db()
     assert alarm.cleared_at == block.at(60)
+
+
+def test_devices_coming_back_by_the_hundred_cost_a_few_queries_and_clear_only_the_alarm_that_was_on(
+    block, django_assert_max_num_queries
+):
+    """A block's power returns: every device reports again in one batch. Only the one whose offline alarm is on
+    has work; the others write nothing (before, each cost four or five queries: 6-8 s for a cold worker)."""
+    e = block.electricity
+    others = DeviceFactory.create_batch(120, device_type=e.device_type, apartment=e.apartment)
+    evaluate_status(device_ids=[e.id], online=False, at=block.at(0))
+    [alarm] = open_alarms("electricity_offline")
+    states_before = RuleState.objects.count()
+
+    with django_assert_max_num_queries(12):
+        changed = evaluate_status(device_ids=[e.id, *(d.id for d in others)], online=True, at=block.at(60))
+
+    alarm.refresh_from_db()
+    assert changed == [alarm.id] and alarm.cleared_at == block.at(60)
+    assert RuleState.objects.count() == states_before  # no state rows for devices that had nothing to clear
+
+
+def test_devices_going_offline_together_each_raise_their_own_alarm(block):
+    e = block.electricity
+    others = DeviceFactory.create_batch(3, device_type=e.device_type, apartment=e.apartment)
+    device_status_changed.send(sender=None, device_ids=[e.id, *(d.id for d in others)], online=False, at=block.at(0))
+    assert sorted(a.device_id for a in open_alarms("electricity_offline")) == sorted([e.id, *(d.id for d in others)])
 
 
 def test_rules_run_on_the_ingest_signal(block):

@@ -18,8 +18,8 @@ T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 def changes():
     seen: list[tuple[int, bool, datetime]] = []
 
-    def listener(sender, device_id, online, at, **kwargs):
-        seen.append((device_id, online, at))
+    def listener(sender, device_ids, online, at, **kwargs):
+        seen.extend((device_id, online, at) for device_id in device_ids)
 
     device_status_changed.connect(listener)
     yield seen

@@ -180,8 +180,8 @@ def test_a_report_brings_a_device_online_and_announces_it(make_device, django_ca
     device = make_device(key="wake-1")
     changes: list = []
 
-    def listener(sender, device_id, online, at, **kwargs):
-        changes.append((device_id, online))
+    def listener(sender, device_ids, online, at, **kwargs):
+        changes.append((device_ids, online))
 
     device_status_changed.connect(listener)
     try:
@@ -191,5 +191,5 @@ def test_a_report_brings_a_device_online_and_announces_it(make_device, django_ca
         device_status_changed.disconnect(listener)
     device.refresh_from_db()
     assert device.is_online and device.last_seen_at is not None
-    assert changes == [(device.pk, True)]
+    assert changes == [([device.pk], True)]
     assert Reading.objects.count() == 0  # a heartbeat is not a reading
