@@ -536,9 +536,7 @@ def evaluate_status(*, device_ids: Iterable[int], online: bool, at: datetime) ->
     if online and work:
         firing: set[tuple[int, int]] = set()
         for chunk in _chunks(list(work), 500):
-            firing.update(
-                RuleState.objects.filter(_any_key(chunk), triggered=True).values_list("device_id", "rule_id")
-            )
+            firing.update(RuleState.objects.filter(_any_key(chunk), triggered=True).values_list("device_id", "rule_id"))
         work = {key: rule for key, rule in work.items() if key in firing}
     changed: list[int] = []
     for chunk in _chunks(sorted(work), 500):

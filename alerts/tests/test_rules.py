@@ -10,8 +10,8 @@ from alerts.alarms import alarm_close
 from alerts.models import Alert, AlertRule, RuleCondition, RuleState
 from alerts.rules import evaluate_points, evaluate_status, forget_process_state
 from sensors import storage
-from sensors.ingest import RawMessage, ingest_messages
 from sensors.factories import DeviceFactory
+from sensors.ingest import RawMessage, ingest_messages
 from sensors.models import DeviceType, Reading
 from sensors.signals import device_status_changed, readings_stored
 
