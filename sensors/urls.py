@@ -19,4 +19,6 @@ urlpatterns = [
     path("mqtt/auth", broker_auth.AuthView.as_view(), name="mqtt-auth"),
     path("mqtt/acl", broker_auth.AclView.as_view(), name="mqtt-acl"),
     *router.urls,
+    # ThingsBoard's HTTP device API (token in the path); last, so no route above is taken for a token
+    path("<str:token>/telemetry", views.ThingsBoardTelemetryView.as_view(), name="thingsboard-telemetry"),
 ]

@@ -43,8 +43,11 @@ class TelemetryView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    def device_token(self, request: Request, **kwargs) -> str:
+        return token_from_request(request)
+
     @extend_schema(request=None, responses=None)
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request, **kwargs) -> Response:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.INGEST_HTTP_MAX_BODY_BYTES:
             raise DomainError(
@@ -53,7 +56,7 @@ class TelemetryView(APIView):
                 code=RejectionReason.OVERSIZED,
                 status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
-        token = token_from_request(request)
+        token = self.device_token(request, **kwargs)
         body = request.body
         result = ingest_messages([RawMessage(topic=HTTP_TOPIC, payload=body, username=token)])
         rejected = [
@@ -71,6 +74,14 @@ class TelemetryView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(body)
+
+
+class ThingsBoardTelemetryView(TelemetryView):
+    """``POST /api/v1/<token>/telemetry``: ThingsBoard's HTTP device API as it is (the token in the path), so its
+    devices and gateways post here unchanged; same formats, validation and answers as the endpoint above."""
+
+    def device_token(self, request: Request, **kwargs) -> str:
+        return kwargs["token"]
 
 
 class DeviceTypeViewSet(viewsets.ReadOnlyModelViewSet):

@@ -70,3 +70,29 @@ def test_an_oversized_body_is_refused(make_device, settings):
     response = post({"values": {"wire_temp": 40}, "pad": "x" * 200})
     assert response.status_code == 413
     assert Reading.objects.count() == 0
+
+
+def test_thingsboard_devices_post_to_their_own_http_path_with_the_token_in_it(make_device):
+    """ThingsBoard's HTTP device API as it is: POST /api/v1/<token>/telemetry, any of its three body shapes."""
+    device = make_device(token="tb-http-token")
+    now = int(time.time() * 1000)
+    client = APIClient()
+    url = "/api/v1/tb-http-token/telemetry"
+    for body in (
+        {"wire_temp": 40},
+        {"ts": now - 1000, "values": {"current": 6.5}},
+        [{"ts": now, "values": {"voltage": 221}}],
+    ):
+        response = client.post(url, data=json.dumps(body), content_type="application/json")
+        assert response.status_code == 200, response.content
+    assert dict(Reading.objects.filter(device=device).values_list("metric", "value")) == {
+        "wire_temp": 40,
+        "current": 6.5,
+        "voltage": 221,
+    }
+    refused = client.post(
+        "/api/v1/not-a-token/telemetry", data=json.dumps({"wire_temp": 40}), content_type="application/json"
+    )
+    assert refused.status_code == 401 and refused.json()["code"] == "bad_token"
+    # the platform's own routes still win over the token path
+    assert client.post(URL, data=json.dumps({"wire_temp": 40}), content_type="application/json").status_code == 401
