@@ -153,6 +153,12 @@ def start_server(args, env: dict, port: int) -> subprocess.Popen:
             "--log-level",
             "warning",
         ]
+    elif args.server == "granian":
+        cmd = [
+            sys.executable, "-m", "granian", "--interface", "wsgi", "shijiao.wsgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+            "--blocking-threads", str(args.threads), "--log-level", "warning", "--no-ws",
+        ]  # fmt: skip
     else:
         cmd = [
             sys.executable,
@@ -283,10 +289,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
+    parser.add_argument("--server", choices=["uvicorn", "gunicorn", "granian"], default="uvicorn")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads (granian: blocking threads) per worker")
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds (default 20)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (default 5)")

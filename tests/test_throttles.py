@@ -7,11 +7,11 @@ import uuid
 import pytest
 import redis
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.test import APIClient
 
 from conftest import require_redis
 from shijiao.api import ClientIpThrottle
+from shijiao.cache import RedisCache
 
 pytestmark = pytest.mark.django_db
 
