@@ -1,6 +1,6 @@
 """Benchmark: the mini-program API under a resident's browsing mix, 20 connections, closed loop.
 
-    python bench/api_load.py [--server uvicorn|gunicorn] [--workers 2] [--connections 20]
+    python bench/api_load.py [--server granian|gunicorn|uvicorn] [--workers 2] [--threads 2] [--connections 20]
                              [--duration 20] [--residents 56300] [--fresh]
 
 Builds (once; --fresh rebuilds) a PostgreSQL database ``shijiao_bench_api`` seeded with the full district
@@ -289,10 +289,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", choices=["uvicorn", "gunicorn", "granian"], default="uvicorn")
+    parser.add_argument("--server", choices=["uvicorn", "gunicorn", "granian"], default="granian")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads (granian: blocking threads) per worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (granian: blocking threads)")
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds (default 20)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (default 5)")

@@ -204,9 +204,7 @@ def test_only_the_resident_themself_withdraws_through_the_mini_program(district)
 def test_a_door_served_by_another_process_forgets_the_face_after_the_withdrawal(district, door, asgi_server, settings):
     """Production runs several web processes, each with its own face matrices: the withdrawal made through one
     process must reach the matcher of the process that serves the door (through the shared Redis cache)."""
-    settings.CACHES = {
-        "default": {"BACKEND": "shijiao.cache.RedisCache", "LOCATION": settings.TEST_REDIS_URL}
-    }
+    settings.CACHES = {"default": {"BACKEND": "shijiao.cache.RedisCache", "LOCATION": settings.TEST_REDIS_URL}}
     cache.delete(STAMP_KEY)
     face_index.reset()
 
