@@ -125,9 +125,20 @@ def _upsert(period: str, rows) -> None:
 
 
 def readings_purge(*, now: datetime | None = None) -> dict:
-    """Delete raw readings older than READING_RETENTION_DAYS and roll-ups past their own retention."""
+    """Delete raw readings older than READING_RETENTION_DAYS and roll-ups past their own retention.
+
+    On PostgreSQL whole days go by dropping their partitions (sensors/partitions.py); what is left older than the
+    cutoff (part of the boundary day, rows in the default partition) is deleted. The coming days' partitions are
+    created here too (this job runs hourly).
+    """
+    from sensors.partitions import partitions_drop_before, partitions_ensure
+
     now = now or timezone.now()
-    raw, _ = Reading.objects.filter(ts__lt=now - timedelta(days=settings.READING_RETENTION_DAYS)).delete()
+    cutoff = now - timedelta(days=settings.READING_RETENTION_DAYS)
+    partitions_ensure(now=now)
+    dropped, _names = partitions_drop_before(cutoff)
+    raw, _ = Reading.objects.filter(ts__lt=cutoff).delete()
+    raw += dropped
     minute_cutoff = now - timedelta(days=settings.ROLLUP_MINUTE_RETENTION_DAYS)
     minutes, _ = ReadingRollup.objects.filter(period=MINUTE, bucket__lt=minute_cutoff).delete()
     hours = 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from sensors.ingest import RawMessage, ingest_messages
 from sensors.models import Reading, ReadingRollup, StaleRollupHour
@@ -74,3 +76,39 @@ def test_retention_deletes_old_raw_readings_and_keeps_their_hour_rollups(make_de
     assert removed == {"readings": 1, "minute_rollups": 1, "hour_rollups": 0}
     assert list(Reading.objects.values_list("value", flat=True)) == [36.0]
     assert rollup(device, "hour", old.replace(minute=0)) == (1, 35.0, 35.0, 35.0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+def test_on_postgresql_readings_live_in_day_partitions_and_retention_drops_whole_days(make_device, settings):
+    """A partition per day (Asia/Shanghai); a reading of a day without one waits in the default partition and
+    moves into its day when the day is created; retention drops the days past it."""
+    from sensors.partitions import DEFAULT, partitions, partitions_ensure
+
+    settings.READING_RETENTION_DAYS = 90
+    settings.INGEST_MAX_PAST_DAYS = 7
+    device = make_device()
+    old = T0 - timedelta(days=95)  # a day with no partition yet: stored in the default one
+    readings_insert([Point(device.pk, "wire_temp", old, 35.0), Point(device.pk, "wire_temp", T0, 36.0)])
+
+    def rows_in(table: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            return cursor.fetchone()[0]
+
+    partitions_ensure(now=T0)
+    days = partitions()
+    today = T0.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert today in days and today + timedelta(days=2) in days and today - timedelta(days=8) in days
+    assert rows_in(days[today]) == 1 and rows_in(DEFAULT) == 1
+
+    # The old day gets a partition (as a system that ran then would have), then ages out whole.
+    partitions_ensure(now=old)
+    old_day = old.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert rows_in(partitions()[old_day]) == 1 and rows_in(DEFAULT) == 0
+
+    removed = readings_purge(now=T0)
+    assert removed["readings"] == 1
+    assert old_day not in partitions() and today in partitions()
+    assert list(Reading.objects.values_list("value", flat=True)) == [36.0]
+    # a redelivered reading is still stored once across the partitions
+    assert readings_insert([Point(device.pk, "wire_temp", T0, 36.0)]) == []
