@@ -14,8 +14,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Celery's Django fix-up closes every database connection before and after each task unless this is set
-# (celery#4116, #9824 reverted): a new PostgreSQL backend for every ingest batch and every escalation, about
-# 900 connections a minute under the alarm bench, which made up much of the CPU alarms wait for. With it set
+# (celery#4116, #9824 reverted): a new PostgreSQL backend for every ingest batch and every escalation (895
+# in one alarm bench run), whose CPU saturated the 2 cores alarms wait on. With it set
 # the fix-up closes them only every 2 × this many tasks; the handlers below give tasks the lifecycle Django
 # gives requests instead: connections kept DATABASE_CONN_MAX_AGE seconds, and dropped when broken.
 app.conf.CELERY_DB_REUSE_MAX = 10_000
