@@ -111,5 +111,13 @@ def api(user) -> APIClient:
     return client
 
 
+def admin_as(client, user):
+    """Let ``user`` into the admin (the staff flag) and sign them in on the test ``client``."""
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    return user
+
+
 def days_ago(n: int) -> date:
     return timezone.localdate() - timedelta(days=n)

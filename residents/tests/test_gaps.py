@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Role
 from residents import gaps
 from residents.models import AccessEvent, ResidenceRegistration, Tenancy
-from residents.tests.conftest import api
+from residents.tests.conftest import admin_as, api
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,10 +81,7 @@ def test_registered_residents_silent_for_thirty_days_are_listed_with_one_click_c
 
 def test_the_gap_page_in_the_admin_lists_and_checks_out(housed, district, door, client):
     gone = housed(days_ago=90)
-    manager = district.users[Role.PROPERTY_MANAGER]
-    manager.is_staff = True
-    manager.save()
-    client.force_login(manager)
+    admin_as(client, district.users[Role.PROPERTY_MANAGER])
     assert "今日核查清单" in client.get("/admin/residents/resident/").content.decode()
     page = client.get("/admin/residents/resident/gaps/")
     assert page.status_code == 200

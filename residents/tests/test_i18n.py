@@ -8,7 +8,7 @@ from accounts.models import Department, Role
 from residents import doors
 from residents.factories import ResidentFactory
 from residents.models import Tenancy
-from residents.tests.conftest import api
+from residents.tests.conftest import admin_as, api
 from tests.untranslated import ROOT, catalog_problems, untranslated_in_template
 
 pytestmark = pytest.mark.django_db
@@ -91,10 +91,7 @@ def test_a_bad_or_unknown_permit_code_says_so_in_english(client):
 
 def test_the_gap_list_and_the_resident_list_in_english(housed, district, door, client):
     gone = housed(days_ago=90)
-    manager = district.users[Role.PROPERTY_MANAGER]
-    manager.is_staff = True
-    manager.save()
-    client.force_login(manager)
+    admin_as(client, district.users[Role.PROPERTY_MANAGER])
     assert "Today's checks</a>" in client.get("/admin/residents/resident/", **EN).content.decode()
     html = client.get("/admin/residents/resident/gaps/", **EN).content.decode()
     assert "Registered but no door record for 30 days (probably moved out)" in html

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import AuditEntry, Department, Role
-from residents.tests.conftest import api
+from residents.tests.conftest import admin_as, api
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +60,7 @@ def test_a_manager_of_another_block_sees_nothing(housed, district):
 
 def test_the_admin_change_page_is_audited_and_masked_for_grid_workers(housed, district, client):
     resident = housed(phone="19900004321")
-    manager = district.users[Role.PROPERTY_MANAGER]
-    manager.is_staff = True
-    manager.save()
-    client.force_login(manager)
+    manager = admin_as(client, district.users[Role.PROPERTY_MANAGER])
     page = client.get(f"/admin/residents/resident/{resident.pk}/change/")
     assert page.status_code == 200
     assert resident.id_number in page.content.decode()
@@ -72,10 +69,7 @@ def test_the_admin_change_page_is_audited_and_masked_for_grid_workers(housed, di
     listing = client.get("/admin/residents/resident/").content.decode()
     assert resident.id_number not in listing and resident.id_number_masked in listing
 
-    grid = district.users[Role.GRID_WORKER]
-    grid.is_staff = True
-    grid.save()
-    client.force_login(grid)
+    grid = admin_as(client, district.users[Role.GRID_WORKER])
     page = client.get(f"/admin/residents/resident/{resident.pk}/change/").content.decode()
     assert resident.id_number not in page and "19900004321" not in page
     assert resident.id_number_masked in page
@@ -85,10 +79,7 @@ def test_the_admin_change_page_is_audited_and_masked_for_grid_workers(housed, di
 def test_street_admins_browse_the_audit_log(housed, district, client):
     resident = housed()
     api(district.users[Role.PROPERTY_MANAGER]).get(f"/api/v1/residents/{resident.pk}/pii/")
-    street = district.users[Role.STREET_ADMIN]
-    street.is_staff = True
-    street.save()
-    client.force_login(street)
+    admin_as(client, district.users[Role.STREET_ADMIN])
     page = client.get("/admin/accounts/auditentry/")
     assert page.status_code == 200
     assert "pii.read" in page.content.decode()
