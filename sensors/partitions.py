@@ -11,7 +11,6 @@ those days out of the default partition first (PostgreSQL refuses a partition wh
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -37,7 +36,7 @@ def is_partitioned() -> bool:
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The first instant of ``day`` in TIME_ZONE and of the day after."""
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_default_timezone()
     return datetime.combine(day, time(), zone), datetime.combine(day + timedelta(days=1), time(), zone)
 
 
@@ -61,7 +60,7 @@ def partitions_ensure(*, now: datetime | None = None) -> list[str]:
     """Create the day partitions ingest may write to next; answer the names created."""
     if not is_partitioned():
         return []
-    today = timezone.localdate(now or timezone.now(), ZoneInfo(settings.TIME_ZONE))
+    today = timezone.localdate(now, timezone.get_default_timezone())
     first = today - timedelta(days=settings.INGEST_MAX_PAST_DAYS + 1)
     existing = partitions()
     created = []
