@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
+from conftest import require_service
 from sensors.ingest import RawMessage, ingest_messages
 from sensors.models import Reading, ReadingRollup, StaleRollupHour
 from sensors.rollups import readings_purge, rollups_run
@@ -78,10 +79,10 @@ def test_retention_deletes_old_raw_readings_and_keeps_their_hour_rollups(make_de
     assert rollup(device, "hour", old.replace(minute=0)) == (1, 35.0, 35.0, 35.0)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
 def test_on_postgresql_readings_live_in_day_partitions_and_retention_drops_whole_days(make_device, settings):
     """A partition per day (Asia/Shanghai); a reading of a day without one waits in the default partition and
     moves into its day when the day is created; retention drops the days past it."""
+    require_service("PostgreSQL", connection.vendor == "postgresql")  # partitions are PostgreSQL's
     from sensors.partitions import DEFAULT, partitions, partitions_ensure
 
     settings.READING_RETENTION_DAYS = 90
