@@ -1,7 +1,7 @@
 """Benchmark: snapshot → door decision at 56,300 enrolled residents, against the bare face_recognition floor.
 
 Creates a throw-away database (PostgreSQL when it answers, else SQLite), enrols the real test faces
-(../shared/test-faces, first photo of each person) plus synthetic encodings for the rest of 56,300 residents
+(tests/data/faces, first photo of each person) plus synthetic encodings for the rest of 56,300 residents
 in 95 blocks, then posts the other photos to the door API in process (DRF client: authentication, image
 decoding, HOG detection, encoding, 1:N matching, tenancy and registration checks, the access event) and
 times it; the floor is face_recognition.load_image_file + face_locations + face_encodings of the same photo.
@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FACES = ROOT / ".." / "shared" / "test-faces"
+FACES = ROOT / "tests" / "data" / "faces"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shijiao.settings_test")
 os.environ.setdefault("TEST_DATABASE_NAME", "bench_shijiao_face_access")

@@ -18,7 +18,7 @@ from residents.factories import ResidentFactory
 from residents.models import ResidenceRegistration, Resident, Tenancy
 from sensors.factories import DeviceFactory, device_type
 
-FACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "test-faces"
+FACES = Path(__file__).resolve().parents[2] / "tests" / "data" / "faces"
 
 
 def face(person: str, photo: str) -> bytes:
