@@ -37,10 +37,11 @@ demo: seed
 	@echo ""
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --simulate $(DEMO_SCENARIOS)
 
-## make test: install test tools, lint, run the whole suite (PostgreSQL/Redis/Mosquitto when they answer)
+## make test: install test tools, lint, check the import contracts, run the whole suite (PostgreSQL/Redis/Mosquitto when they answer)
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 format: $(VENV)/.dev

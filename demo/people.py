@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from residents.idcard import make_id_number
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红文斌宇浩凯鑫鹏飞辉俊欣怡佳琪雪梅丹玲婷晨阳春林海波燕云峰亮成荣新利清飞"
 
@@ -33,36 +35,10 @@ HOMETOWNS = [
     ("山东临沂", "371302"),
 ]
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK = "10X98765432"
-
-
-def id_check_digit(first17: str) -> str:
-    return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
-
-
-def is_valid_id_number(value: str) -> bool:
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return value[17].upper() == id_check_digit(value[:17])
-
 
 def make_name(rng: random.Random) -> str:
     given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
     return rng.choice(SURNAMES) + given
-
-
-def make_id_number(rng: random.Random, area: str, birth: date, female: bool) -> str:
-    seq = rng.randint(990, 999)
-    # The last digit of the sequence code is odd for men, even for women.
-    if (seq % 2 == 0) != female:
-        seq = seq - 1 if seq > 990 else seq + 1
-    first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
-    return first17 + id_check_digit(first17)
 
 
 def make_phone(rng: random.Random) -> str:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import factory
 
 from apartments.factories import RoomFactory
-from demo.people import make_id_number
+from residents.idcard import make_id_number
 from residents.models import Resident, Tenancy
 
 _rng = random.Random(2026)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from accounts.models import Role, User
 from apartments.models import Apartment
 from demo.district import seed_district
-from demo.people import is_valid_id_number
+from residents.idcard import id_number_problem
 from residents.models import Resident, Tenancy
 from sensors.models import Device
 
@@ -49,7 +49,7 @@ def test_it_builds_shiqiao_with_block_six_and_every_role():
 def test_generated_people_have_valid_ids_in_the_reserved_range_and_rooms_never_overfill():
     seed_district(seed=6, residents=400, enterprises=20, today=TODAY)
     for resident in Resident.objects.all():
-        assert is_valid_id_number(resident.id_number)
+        assert id_number_problem(resident.id_number) is None
         assert 990 <= int(resident.id_number[14:17]) <= 999
         assert resident.phone.startswith("1990")
     for tenancy in Tenancy.objects.active().select_related("room"):

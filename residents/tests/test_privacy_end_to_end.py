@@ -19,8 +19,8 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEntry, Role
 from apartments.models import Room
 from conftest import SMS_OUTBOX
-from demo.people import make_id_number
 from residents.faces import STAMP_KEY, face_index
+from residents.idcard import make_id_number
 from residents.models import AccessEvent, ResidenceRegistration, Resident, Tenancy
 from residents.tasks import purge_personal_data
 from residents.tests.conftest import days_ago, face

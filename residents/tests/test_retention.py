@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from apartments.factories import RoomFactory
-from demo.people import make_id_number
+from residents.idcard import make_id_number
 from residents.models import ResidencePermit, ResidenceRegistration, Resident, Tenancy
 from residents.retention import purge_expired_personal_data, resident_anonymise, residents_past_retention
 from residents.tenancies import resident_check_in, resident_check_out
