@@ -13,7 +13,12 @@ class AlertsConfig(AppConfig):
         from alerts import receivers
         from alerts.models import AlertRule, RuleCondition
         from alerts.rules import rule_cache, urgent_triggers
-        from sensors.signals import device_status_changed, readings_repeated, readings_stored
+        from sensors.signals import (
+            device_command_closed,
+            device_status_changed,
+            readings_repeated,
+            readings_stored,
+        )
         from sensors.urgency import register_triggers
 
         register_triggers(urgent_triggers)  # the consumer's fast lane: readings these rules may fire on
@@ -23,6 +28,7 @@ class AlertsConfig(AppConfig):
         # first run died after storing gets its alarms; one that ran fully changes nothing.
         readings_repeated.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings_repeated")
         device_status_changed.connect(receivers.on_device_status_changed, dispatch_uid="alerts.device_status")
+        device_command_closed.connect(receivers.on_device_command_closed, dispatch_uid="alerts.device_command")
         try:
             from residents.signals import suspicious_movement
         except ImportError:  # the residents app does not announce movements yet

@@ -35,7 +35,7 @@ from alerts.models import (
 from alerts.recipients import Recipient, recipients_for
 from apartments.models import Apartment, Community, Grid
 from apartments.scoping import apartments_for
-from sensors.models import Device
+from sensors.models import Device, DeviceCommand
 from shijiao.api import DomainError
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ COMMAND_ROLES = frozenset({Role.STREET_ADMIN, Role.STATION_OPERATOR})
 
 
 def command_payload(command: Command) -> dict:
+    """What every end receives about a command (``command.changed``) and what the API answers."""
+    actions = command_actions(command)
     return {
         "id": command.id,
         "plan": command.plan.name,
@@ -65,14 +67,65 @@ def command_payload(command: Command) -> dict:
             }
             for p in command.participants.all()
         ],
-        "timeline": [
-            {"at": timezone.localtime(e.at).isoformat(), "kind": e.kind, "text": e.text} for e in command.events.all()
-        ],
-        "device_actions": [
-            {"device": a.device.key, "action": a.action, "when": a.when, "status": a.status, "message": a.message}
-            for a in command.device_actions.select_related("device")
-        ],
+        "timeline": command_timeline(command),
+        "device_actions": actions,
+        # Failed or unanswered device actions: a person must go and see (the ends show them red, at the top).
+        "problems": [a for a in actions if a["needs_attention"]],
+        "needs_attention": any(a["needs_attention"] for a in actions),
     }
+
+
+def command_actions(command: Command) -> list[dict]:
+    """The command's device actions, each with where it stands: waiting / pending / sent / succeeded / failed /
+    timed out, the device's own message, and when it was sent and answered."""
+    rows = command.device_actions.select_related("device", "device__apartment").order_by("id")
+    return [
+        {
+            "id": a.id,
+            "device": a.device.key,
+            "device_id": a.device_id,
+            "location": a.device.location or a.device.apartment.name,
+            "apartment": a.device.apartment.name,
+            "action": a.action,
+            "action_label": _action_label(a.action),
+            "when": a.when,
+            "status": a.status,
+            "status_label": str(a.get_status_display()),
+            "message": a.message,
+            "sent_at": _iso(a.sent_at),
+            "answered_at": _iso(a.answered_at),
+            "needs_attention": a.needs_attention,
+            "device_command_id": str(a.device_command_id) if a.device_command_id else None,
+        }
+        for a in rows
+    ]
+
+
+def command_timeline(command: Command) -> list[dict]:
+    """The command's timeline, oldest first: ``kind`` (started, reached, unreachable, confirmed, arrived, released,
+    device_sent, device_succeeded, device_failed, device_timed_out, note, closed), ``text`` and ``problem`` (a line
+    that needs a person)."""
+    return [
+        {
+            "at": timezone.localtime(e.at).isoformat(),
+            "kind": e.kind,
+            "text": e.text,
+            "actor": str(e.actor) if e.actor_id else None,
+            "problem": e.kind in PROBLEM_KINDS,
+        }
+        for e in command.events.select_related("actor")
+    ]
+
+
+PROBLEM_KINDS = frozenset({"device_failed", "device_timed_out", "unreachable"})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _action_label(action: str) -> str:
+    return str(DeviceCommand.Action(action).label) if action in DeviceCommand.Action.values else action
 
 
 def _publish(command: Command) -> None:
@@ -265,17 +318,60 @@ def run_pending_device_actions(*, command_id: int) -> int:
                 )
             except ValidationError as exc:
                 action.status, action.message = CommandDeviceAction.Status.FAILED, "; ".join(exc.messages)[:255]
-                action.save(update_fields=["status", "message"])
+                action.answered_at = timezone.now()
+                action.save(update_fields=["status", "message", "answered_at"])
                 timeline(command, "device_failed", _("%(device)s %(action)s 下发失败: %(why)s") % {
                     "device": action.device.key, "action": action.action, "why": action.message})  # fmt: skip
                 continue
             action.status, action.device_command_id = CommandDeviceAction.Status.SENT, device_command.pk
-            action.save(update_fields=["status", "device_command_id"])
+            action.sent_at = device_command.requested_at
+            action.save(update_fields=["status", "device_command_id", "sent_at"])
             timeline(command, "device_sent", _("已向 %(device)s (%(where)s) 下发“%(action)s”") % {
                 "device": action.device.key, "where": action.device.location or action.device.apartment.name,
                 "action": device_command.get_action_display()})  # fmt: skip
             sent += 1
     return sent
+
+
+# The device command's result → the command's action and the timeline line that tells it.
+_FOLLOW = {
+    DeviceCommand.Status.SUCCEEDED: (CommandDeviceAction.Status.SUCCEEDED, "device_succeeded"),
+    DeviceCommand.Status.FAILED: (CommandDeviceAction.Status.FAILED, "device_failed"),
+    DeviceCommand.Status.UNDELIVERED: (CommandDeviceAction.Status.FAILED, "device_failed"),
+    DeviceCommand.Status.TIMED_OUT: (CommandDeviceAction.Status.TIMED_OUT, "device_timed_out"),
+}
+
+
+def device_action_follow(*, device_command: DeviceCommand) -> CommandDeviceAction | None:
+    """A device answered (or did not in time): the command action it carried takes its result, the timeline says
+    so and every end is told. Called inside the transaction that closed the device command; an action that
+    already has a result is left as it is (answers none for a device command that no command sent)."""
+    found = _FOLLOW.get(device_command.status)
+    if found is None:
+        return None
+    status, kind = found
+    action = (
+        CommandDeviceAction.objects.select_for_update()
+        .select_related("command", "device", "device__apartment")
+        .filter(device_command_id=device_command.pk)
+        .first()
+    )
+    if action is None or action.status != CommandDeviceAction.Status.SENT:
+        return None
+    at = device_command.answered_at or timezone.now()
+    action.status, action.answered_at = status, at
+    action.message = (device_command.result_message or "")[:255]
+    action.save(update_fields=["status", "answered_at", "message"])
+    names = {"device": action.device.key, "where": action.device.location or action.device.apartment.name,
+             "action": _action_label(action.action), "why": action.message or "-"}  # fmt: skip
+    if kind == "device_succeeded":
+        text = _("%(device)s (%(where)s) 已执行“%(action)s”") % names
+    elif kind == "device_timed_out":
+        text = _("%(device)s (%(where)s) 未在期限内应答“%(action)s”, 请派人到现场确认") % names
+    else:
+        text = _("%(device)s (%(where)s) 执行“%(action)s”失败: %(why)s, 请派人到现场处置") % names
+    timeline(action.command, kind, text, at=at)
+    return action
 
 
 def _participant_for(command: Command, by: User) -> CommandParticipant | None:

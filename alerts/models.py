@@ -804,8 +804,13 @@ class CommandDeviceAction(models.Model):
     class Status(models.TextChoices):
         WAITING = "waiting", _("等待确认")
         PENDING = "pending", _("待下发")
-        SENT = "sent", _("已下发")
-        FAILED = "failed", _("下发失败")
+        SENT = "sent", _("已下发, 等待设备应答")
+        SUCCEEDED = "succeeded", _("设备已执行")
+        FAILED = "failed", _("失败")
+        TIMED_OUT = "timed_out", _("设备超时未应答")
+
+    # A failed or unanswered action needs a person: the doors may still be locked, the circuit still live.
+    PROBLEMS = frozenset({Status.FAILED, Status.TIMED_OUT})
 
     command = models.ForeignKey(
         Command, verbose_name=_("指挥"), on_delete=models.CASCADE, related_name="device_actions"
@@ -814,10 +819,16 @@ class CommandDeviceAction(models.Model):
     action = models.CharField(_("指令"), max_length=32)
     when = models.CharField(_("时机"), max_length=16, choices=PlanDeviceAction.When.choices)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices)
-    device_command_id = models.UUIDField(_("设备指令编号"), null=True, blank=True)
+    device_command_id = models.UUIDField(_("设备指令编号"), null=True, blank=True, db_index=True)
     message = models.CharField(_("说明"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("下发时间"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("指挥设备联动")
         verbose_name_plural = _("指挥设备联动")
         ordering = ["command", "id"]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in self.PROBLEMS

@@ -19,7 +19,7 @@ from channels.layers import get_channel_layer
 from django.db import models, transaction
 from django.utils import timezone, translation
 
-from alerts.models import Alert, AlertEvent, Camera, CommandParticipant, End, Severity
+from alerts.models import Alert, AlertEvent, Camera, CommandDeviceAction, CommandParticipant, End, Severity
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,14 @@ def in_language(message: dict[str, Any], language: str) -> dict[str, Any]:
             participants = [
                 _relabel(p, status_label=(CommandParticipant.Status, "status")) for p in command["participants"]
             ]
-            return {**message, "command": {**command, "participants": participants}}
+            actions = [
+                _relabel(a, status_label=(CommandDeviceAction.Status, "status")) for a in command["device_actions"]
+            ]
+            problems = [a for a in actions if a["needs_attention"]]
+            return {
+                **message,
+                "command": {**command, "participants": participants, "device_actions": actions, "problems": problems},
+            }
     return message
 
 

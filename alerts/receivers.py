@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from alerts import alarms, rules
+from alerts import alarms, commands, rules
 
 log = logging.getLogger(__name__)
 
@@ -23,3 +23,8 @@ def on_suspicious_movement(sender, apartment_id: int, device_id, kind: str, deta
     alarms.alarm_from_event(
         rule_code=f"movement_{kind}", apartment_id=apartment_id, device_id=device_id, at=at, detail=detail or {}
     )
+
+
+def on_device_command_closed(sender, command, **kwargs) -> None:
+    """A downlink command got its result: the one-click command's action that sent it follows."""
+    commands.device_action_follow(device_command=command)

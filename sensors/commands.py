@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import User
 from apartments.models import Apartment
-from sensors.models import Device, DeviceCommand, DeviceType
+from sensors.models import Device, DeviceCommand, DeviceType, RejectionReason
 from sensors.mqtt import publish
+from sensors.signals import device_command_closed
 
 log = logging.getLogger(__name__)
 A = DeviceCommand.Action
@@ -122,15 +123,38 @@ def _deliver(command_id) -> None:
         _close(command, DeviceCommand.Status.UNDELIVERED, _("无法连接设备接入服务"))
 
 
-def command_record_result(*, command_id: str, device_id: int, ok: bool, message: str = "") -> DeviceCommand | None:
-    """Record a device's answer to an open command (late or unknown answers are ignored)."""
+class ReplyRefused(Exception):
+    """A device's answer that changes nothing: ``reason`` is a ``RejectionReason`` the operators see counted."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def command_record_result(*, command_id: str, device_id: int, ok: bool, message: str = "") -> DeviceCommand:
+    """Record a device's answer to its open command.
+
+    Raises ``ReplyRefused`` for an answer to a command this device was never sent (unknown id) and for a second
+    answer to a command that already has its result (a duplicate, or an answer after the timeout): the first
+    result stands, nothing changes twice.
+    """
     try:
         command = DeviceCommand.objects.get(pk=command_id, device_id=device_id)
     except (DeviceCommand.DoesNotExist, ValidationError, ValueError):
         log.info("answer to unknown command %s from device %s", command_id, device_id)
-        return None
+        raise ReplyRefused(
+            RejectionReason.UNKNOWN_COMMAND, _("应答的指令 %(id)s 不存在或不是发给该设备的") % {"id": command_id}
+        ) from None
     status = DeviceCommand.Status.SUCCEEDED if ok else DeviceCommand.Status.FAILED
-    return _close(command, status, message)
+    closed = _close(command, status, message)
+    if closed is None:
+        command.refresh_from_db()
+        raise ReplyRefused(
+            RejectionReason.DUPLICATE_REPLY,
+            _("指令 %(id)s 已有结果 (%(status)s), 重复或过期的应答未采用")
+            % {"id": command_id, "status": command.get_status_display()},
+        )
+    return closed
 
 
 def commands_expire(*, now: datetime | None = None) -> int:
@@ -152,6 +176,7 @@ def _close(command: DeviceCommand, status: str, message: str, at: datetime | Non
         if not changed:
             return None
         command.refresh_from_db()
+        device_command_closed.send(sender=DeviceCommand, command=command)
         audit_record(
             actor=None,
             action="device.command.result",

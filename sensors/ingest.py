@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from sensors import storage
 from sensors.health import devices_mark_seen
 from sensors.models import Reading, Rejection, RejectionReason, StaleRollupHour
-from sensors.parsers import CommandReply, Parsed, RawMessage, parse_message
+from sensors.parsers import Parsed, RawMessage, parse_message
 from sensors.registry import directory
 from sensors.signals import readings_repeated, readings_stored
 from sensors.types import Point
@@ -84,9 +84,8 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
         _announce(readings_repeated, [p for p in points if (p.device_id, p.metric, p.ts) not in new])
     heard = {item.device.id for item in parsed if item.device is not None and item.heard}
     devices_mark_seen(heard, at=now)
-    replies = [item.reply for item in parsed if item.reply is not None]
-    if replies:
-        _record_replies(replies, parsed)
+    if any(item.reply is not None for item in parsed):
+        _record_replies(parsed, result, now)
     return result
 
 
@@ -109,14 +108,28 @@ def _announce(signal, points: list[Point]) -> None:
         raise lost
 
 
-def _record_replies(replies: list[CommandReply], parsed: list[Parsed]) -> None:
-    from sensors.commands import command_record_result
+def _record_replies(parsed: list[Parsed], result: IngestResult, now: datetime) -> None:
+    """Each device answer closes its command; an answer to no command of that device, or a second answer, is
+    counted as a rejection the operators see (the first result stands)."""
+    from sensors.commands import ReplyRefused, command_record_result
 
+    refused: list[Parsed] = []
     for item in parsed:
-        if item.reply is not None and item.device is not None:
+        if item.reply is None or item.device is None:
+            continue
+        try:
             command_record_result(
                 command_id=item.reply.command_id, device_id=item.device.id, ok=item.reply.ok, message=item.reply.message
             )
+        except ReplyRefused as exc:
+            entry = Parsed(source=item.source, device=item.device, sample=item.sample)
+            entry.reject(exc.reason, exc.detail)
+            refused.append(entry)
+            result.rejections.append((item.source, exc.reason, exc.detail))
+            result.rejected += 1
+    if refused:
+        with transaction.atomic():
+            _record_rejections(refused, now)
 
 
 def _mark_stale_rollups(points: list[Point], now: datetime) -> None:

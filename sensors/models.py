@@ -229,6 +229,8 @@ class RejectionReason(models.TextChoices):
     BAD_TIMESTAMP = "bad_timestamp", _("时间戳无法识别")
     FUTURE_TIMESTAMP = "future_timestamp", _("时间戳超前")
     STALE_TIMESTAMP = "stale_timestamp", _("时间戳过旧")
+    UNKNOWN_COMMAND = "unknown_command", _("应答的指令不存在")
+    DUPLICATE_REPLY = "duplicate_reply", _("重复或过期的指令应答")
 
 
 class Rejection(models.Model):

@@ -7,6 +7,9 @@ unacknowledged; the broker delivers it again and this signal lets idempotent lis
 ``device_status_changed``: sent when devices go offline or come back, once per transition batch, with
 ``device_ids`` (a list), ``online`` and ``at``. A block's power returning brings hundreds of devices back in one
 batch: listeners get them together and can act with a few queries instead of a few per device.
+``device_command_closed``: sent with ``command`` (a ``DeviceCommand``) when a downlink command gets its one result
+(succeeded, failed, timed out, undelivered), inside the transaction that records it: a listener's change commits or
+rolls back with the result, and a duplicate answer sends nothing.
 """
 
 from __future__ import annotations
@@ -16,3 +19,4 @@ from django.dispatch import Signal
 readings_stored = Signal()
 readings_repeated = Signal()
 device_status_changed = Signal()
+device_command_closed = Signal()
