@@ -60,6 +60,19 @@ class User(AbstractUser):
         return self.is_superuser or self.role in roles
 
 
+class ReadPurpose(models.TextChoices):
+    """Why someone reads a clear personal value: no purpose, no read (PIPL Art. 6); "other" needs a text."""
+
+    REGISTRATION = "registration", _("办理居住登记或注销")
+    PERMIT = "permit", _("审核居住证")
+    CHECK_IN = "check_in", _("入住、退房核验身份")
+    EMERGENCY = "emergency", _("紧急情况联系本人或紧急联系人")
+    LAW_ENFORCEMENT = "law_enforcement", _("公安依法查询")
+    CORRECTION = "correction", _("应本人要求更正信息")
+    JOB_APPLICATION = "job_application", _("联系求职者 (本人投递的岗位)")
+    OTHER = "other", _("其他 (须说明)")
+
+
 class AuditEntry(models.Model):
     """One read of a clear personal value, or another act worth proving later."""
 
@@ -71,6 +84,7 @@ class AuditEntry(models.Model):
     target_type = models.CharField(_("对象类型"), max_length=64)
     target_id = models.CharField(_("对象编号"), max_length=64, db_index=True)
     fields = models.CharField(_("字段"), max_length=255, blank=True)
+    purpose = models.CharField(_("目的"), max_length=32, choices=ReadPurpose.choices, blank=True)
     reason = models.CharField(_("事由"), max_length=255, blank=True)
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from accounts.audit import audit_pii_read
-from accounts.models import Department, Role
+from accounts.audit import Purpose, audit_pii_read, purpose_from
+from accounts.models import Department, ReadPurpose, Role
 from apartments.scoping import ALL, VIEW, ScopedAdmin, apartments_for
 from residents import faces, gaps, permits, registration, tenancies
 from residents.idcard import id_number_problem
@@ -27,8 +27,9 @@ from residents.models import (
     SuspiciousMovement,
     Tenancy,
 )
+from residents.scope import scope_residents
 from shijiao.api import DomainError
-from shijiao.pii import blind_index
+from shijiao.pii import blind_index, mask_name, mask_phone
 
 RESIDENT_STAFF = {
     Role.STREET_ADMIN: ALL,
@@ -38,7 +39,7 @@ RESIDENT_STAFF = {
 }
 READ_ONLY = {Role.STREET_ADMIN: VIEW, Role.PROPERTY_MANAGER: VIEW, Role.GRID_WORKER: VIEW, Role.INSPECTOR: VIEW}
 REVIEW = {Role.STREET_ADMIN: ALL, Role.PROPERTY_MANAGER: {"view", "change"}, Role.INSPECTOR: {"view", "change"}}
-PII_FIELDS = ("id_number", "phone", "emergency_contact_phone")
+PII_FIELDS = ("id_number", "phone", "birth_date", "emergency_contact_name", "emergency_contact_phone")
 
 
 def sees_full_pii(user) -> bool:
@@ -111,15 +112,46 @@ class TenancyInline(admin.TabularInline):
         return False  # check-in goes through the tenancy page, where capacity is enforced
 
 
-@admin.register(Resident)
-class ResidentAdmin(ScopedAdmin):
-    """Lists show masked values only; the clear values appear on the change page for roles that need them,
-    and every such view is written to the audit log."""
+class HousedScopedAdmin(ScopedAdmin):
+    """Rows of residents: staff see them only while the person lives in one of their blocks (residents.scope)."""
 
-    apartment_path = "tenancies__room__apartment"
+    apartment_path = None
+    resident_path = "resident"
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        return scope_residents(qs, request.user, resident_path=self.resident_path)
+
+
+def clear_read_purpose(request) -> Purpose | None:
+    """The purpose stated for seeing clear values on an admin page (``?purpose=...&reason=...``), if valid."""
+    if not sees_full_pii(request.user) or not request.GET.get("purpose"):
+        return None
+    try:
+        return purpose_from(request.GET.get("purpose"), request.GET.get("reason"))
+    except DomainError:
+        return None
+
+
+MASKED = {
+    "id_number": "id_number_masked",
+    "phone": "phone_masked",
+    "emergency_contact_name": "emergency_contact_name_masked",
+    "emergency_contact_phone": "emergency_contact_phone_masked",
+}
+
+
+@admin.register(Resident)
+class ResidentAdmin(HousedScopedAdmin):
+    """Lists and change pages show masked values; the clear values appear on the change page only after the
+    reader states a purpose (street, property managers, police), and every such view is in the audit log.
+    The clear birth date never appears next to the masked ID number (together they give the whole number)."""
+
+    resident_path = ""
     role_actions = RESIDENT_STAFF
     form = ResidentForm
     change_list_template = "residents/resident_changelist.html"
+    change_form_template = "residents/resident_change_form.html"
     list_display = ("name_masked", "id_number_masked", "phone_masked", "gender", "hometown", "employer", "created_at")
     list_filter = ("gender", "hometown")
     search_fields = ("name",)
@@ -127,32 +159,32 @@ class ResidentAdmin(ScopedAdmin):
     inlines = [TenancyInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("employer").distinct()
+        return super().get_queryset(request).select_related("employer")
 
     def get_fields(self, request, obj=None):
         fields = ["name", "id_number", "phone", "gender", "birth_date", "hometown", "employer"]
         fields += ["emergency_contact_name", "emergency_contact_phone"]
-        if obj is not None and not sees_full_pii(request.user):
-            return [
-                {"id_number": "id_number_masked", "phone": "phone_masked"}.get(f, f)
-                for f in fields
-                if f != "emergency_contact_phone"
-            ]
+        if obj is not None and clear_read_purpose(request) is None:
+            return [MASKED.get(f, f) for f in fields if f != "birth_date"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not sees_full_pii(request.user):
-            return ("id_number_masked", "phone_masked")
+        if obj is not None and clear_read_purpose(request) is None:
+            return tuple(MASKED.values())
         return ()
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        purpose = clear_read_purpose(request)
+        extra_context = {
+            **(extra_context or {}),
+            "pii_purposes": ReadPurpose.choices if sees_full_pii(request.user) else None,
+            "pii_purpose": purpose,
+        }
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and sees_full_pii(request.user) and getattr(response, "status_code", 0) == 200:
+        if request.method == "GET" and purpose is not None and getattr(response, "status_code", 0) == 200:
             resident = self.get_object(request, object_id)
             if resident is not None:
-                audit_pii_read(
-                    actor=request.user, target=resident, fields=PII_FIELDS, reason="后台查看", request=request
-                )
+                audit_pii_read(actor=request.user, target=resident, fields=PII_FIELDS, purpose=purpose, request=request)
         return response
 
     def get_search_results(self, request, queryset, search_term):
@@ -174,6 +206,14 @@ class ResidentAdmin(ScopedAdmin):
     @admin.display(description=_("手机号"))
     def phone_masked(self, obj: Resident) -> str:
         return obj.phone_masked
+
+    @admin.display(description=_("紧急联系人"))
+    def emergency_contact_name_masked(self, obj: Resident) -> str:
+        return mask_name(obj.emergency_contact_name) if obj.emergency_contact_name else ""
+
+    @admin.display(description=_("紧急联系人电话"))
+    def emergency_contact_phone_masked(self, obj: Resident) -> str:
+        return mask_phone(obj.emergency_contact_phone)
 
     # --- the daily gap lists (人来不登记、人走不注销) ---
 
@@ -326,17 +366,13 @@ class ResidenceRegistrationAdmin(ScopedAdmin):
 
 
 @admin.register(ResidencePermit)
-class ResidencePermitAdmin(ScopedAdmin):
-    apartment_path = "resident__tenancies__room__apartment"
+class ResidencePermitAdmin(HousedScopedAdmin):
     role_actions = {Role.STREET_ADMIN: ALL, Role.INSPECTOR: {"view", "change"}, Role.PROPERTY_MANAGER: VIEW}
     list_display = ("resident", "number", "basis", "status", "applied_at", "valid_from", "valid_until")
     list_filter = ("status", "basis")
     readonly_fields = [f.name for f in ResidencePermit._meta.fields]
     actions = ["issue", "reject_with_reason", "revoke_with_reason"]
     action_form = ReasonActionForm
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -360,16 +396,12 @@ class ResidencePermitAdmin(ScopedAdmin):
 
 
 @admin.register(FaceConsent)
-class FaceConsentAdmin(ScopedAdmin):
-    apartment_path = "resident__tenancies__room__apartment"
+class FaceConsentAdmin(HousedScopedAdmin):
     role_actions = {Role.STREET_ADMIN: {"view", "change"}, Role.PROPERTY_MANAGER: {"view", "change"}}
     list_display = ("resident", "purpose_version", "channel", "granted_at", "withdrawn_at")
     list_filter = ("channel", "purpose_version")
     readonly_fields = [f.name for f in FaceConsent._meta.fields]
     actions = ["withdraw"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -386,30 +418,22 @@ class FaceConsentAdmin(ScopedAdmin):
 
 
 @admin.register(FaceEnrolment)
-class FaceEnrolmentAdmin(ScopedAdmin):
+class FaceEnrolmentAdmin(HousedScopedAdmin):
     """Shows that a face is enrolled, never the encoding or a photo."""
 
-    apartment_path = "resident__tenancies__room__apartment"
     role_actions = {Role.STREET_ADMIN: VIEW, Role.PROPERTY_MANAGER: VIEW}
     list_display = ("resident", "consent", "created_at")
     fields = ("resident", "consent", "created_at", "created_by")
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
-
 
 @admin.register(AccessCredential)
-class AccessCredentialAdmin(ScopedAdmin):
-    apartment_path = "resident__tenancies__room__apartment"
+class AccessCredentialAdmin(HousedScopedAdmin):
     role_actions = {Role.STREET_ADMIN: VIEW, Role.PROPERTY_MANAGER: VIEW}
     list_display = ("resident", "kind", "label", "issued_at", "revoked_at")
     list_filter = ("kind",)
     fields = ("resident", "kind", "label", "issued_at", "revoked_at")
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
 
 
 @admin.register(AccessEvent)

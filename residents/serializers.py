@@ -91,14 +91,44 @@ class ResidentPiiSerializer(serializers.Serializer):
     name = serializers.CharField()
     id_number = serializers.CharField()
     phone = serializers.CharField()
+    emergency_contact_name = serializers.CharField()
     emergency_contact_phone = serializers.CharField()
 
 
+class DataAccessSerializer(serializers.Serializer):
+    """One line of "who looked at my data": when, who (role and organisation), what, why."""
+
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    action_display = serializers.CharField()
+    fields = serializers.ListField(child=serializers.CharField())
+    purpose = serializers.CharField()
+    purpose_display = serializers.CharField()
+    reason = serializers.CharField()
+    by_name = serializers.CharField()
+    by_role = serializers.CharField()
+    by_role_display = serializers.CharField()
+    by_organisation = serializers.CharField()
+
+
 class CheckInSerializer(serializers.Serializer):
-    resident = serializers.PrimaryKeyRelatedField(queryset=Resident.objects.all())
+    id_number = serializers.CharField(
+        max_length=18,
+        min_length=18,
+        required=False,
+        help_text="本人身份证号 (物业办理入住时由物业录入, 按密钥哈希匹配)",
+    )
+    resident = serializers.IntegerField(required=False, help_text="新市民编号: 仅街道可用")
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.select_related("apartment"))
     bed = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     check_in = serializers.DateField()
+
+
+class CheckInResultSerializer(TenancySerializer):
+    """What a check-in answers: the tenancy, nothing about the person the manager did not type."""
+
+    class Meta(TenancySerializer.Meta):
+        fields = [f for f in TenancySerializer.Meta.fields if f != "resident_name"]
 
 
 class CheckOutSerializer(serializers.Serializer):

@@ -51,6 +51,22 @@ def resident_create(
     )
 
 
+def resident_by_id_number(id_number: str) -> Resident:
+    """The resident whose ID number the caller typed, found by its keyed hash (the clear value is never searched)."""
+    id_number = id_number.strip().upper()
+    problem = id_number_problem(id_number)
+    if problem:
+        raise DomainError(problem, code="invalid_id_number")
+    resident = Resident.objects.filter(id_number_hash=blind_index(id_number), anonymised_at__isnull=True).first()
+    if resident is None:
+        raise DomainError(
+            _("没有该身份证号的新市民登记, 请先登记 (POST /api/v1/residents/)"),
+            code="resident_not_found",
+            status_code=404,
+        )
+    return resident
+
+
 def _take_bed(room: Room, bed: str, *, excluding: Tenancy | None = None) -> str:
     """Lock the room, check its capacity and the bed, and return the bed to use."""
     room = Room.objects.select_for_update().get(pk=room.pk)

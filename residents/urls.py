@@ -16,6 +16,7 @@ router.register("access-events", views.AccessEventViewSet, basename="access-even
 
 urlpatterns = [
     path("me/resident/", views.MeView.as_view(), name="me"),
+    path("me/data-access/", views.MyDataAccessView.as_view(), name="data-access"),
     path("me/face/", views.FaceView.as_view(), name="face"),
     path("me/face/consent/", views.FaceConsentView.as_view(), name="face-consent"),
     path("me/face/enrolment/", views.FaceEnrolmentView.as_view(), name="face-enrolment"),

@@ -14,19 +14,22 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.audit import audit_pii_read
-from accounts.models import Department, Role
+from accounts.audit import audit_pii_read, purpose_from
+from accounts.models import Department, ReadPurpose, Role
 from accounts.permissions import IsResident, roles_allowed
 from apartments.scoping import apartments_for, scope_queryset
-from residents import doors, faces, gaps, permits, registration, tenancies
+from residents import disclosures, doors, faces, gaps, permits, registration, tenancies
 from residents.device_auth import DeviceTokenAuthentication, device_of_type
 from residents.models import AccessEvent, ResidencePermit, ResidenceRegistration, Resident, Tenancy
+from residents.scope import scope_residents
 from residents.serializers import (
     AccessEventSerializer,
     CardSerializer,
+    CheckInResultSerializer,
     CheckInSerializer,
     CheckOutSerializer,
     ConsentSerializer,
+    DataAccessSerializer,
     DecisionSerializer,
     DoorEntrySerializer,
     FaceEnrolSerializer,
@@ -53,6 +56,7 @@ MANAGERS = (Role.STREET_ADMIN, Role.PROPERTY_MANAGER)
 REVIEWERS = (Role.STREET_ADMIN, Role.PROPERTY_MANAGER, Role.INSPECTOR)  # inspectors: police only, checked below
 PERMIT_REVIEWERS = (Role.STREET_ADMIN, Role.INSPECTOR)
 PII_READERS = (Role.STREET_ADMIN, Role.PROPERTY_MANAGER, Role.INSPECTOR)
+PII_FIELDS = ("id_number", "phone", "emergency_contact_name", "emergency_contact_phone")
 GAP_READERS = (Role.STREET_ADMIN, Role.PROPERTY_MANAGER, Role.GRID_WORKER, Role.INSPECTOR)
 READERS = (*GAP_READERS, Role.RESIDENT)
 
@@ -86,7 +90,7 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         qs = Resident.objects.filter(anonymised_at__isnull=True)  # an anonymised row is nobody any more
         qs = qs.select_related("employer").prefetch_related(_tenancy_prefetch()).order_by("-pk")
-        return scope_queryset(qs, self.request.user, apartment_path="tenancies__room__apartment").distinct()
+        return scope_residents(qs, self.request.user)
 
     @extend_schema(
         request=ResidentCreateSerializer,
@@ -111,18 +115,20 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         resident = tenancies.resident_create(**data.validated_data)
         return Response(ResidentSerializer(resident).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ResidentPiiSerializer, summary="完整身份证号与手机号 (每次读取均记入审计日志)")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("purpose", OpenApiTypes.STR, required=True, enum=ReadPurpose.values, description="目的"),
+            OpenApiParameter("reason", OpenApiTypes.STR, description="事由 (目的为 other 时必填)"),
+        ],
+        responses=ResidentPiiSerializer,
+        summary="完整身份证号与手机号: 须说明目的, 每次读取均记入审计日志, 本人可查",
+    )
     @action(detail=True, methods=["get"], permission_classes=[roles_allowed(*PII_READERS)])
     def pii(self, request, pk=None):
         require_police_if_inspector(request.user)
         resident = self.get_object()
-        audit_pii_read(
-            actor=request.user,
-            target=resident,
-            fields=["id_number", "phone", "emergency_contact_phone"],
-            reason=request.query_params.get("reason", "")[:255],
-            request=request,
-        )
+        purpose = purpose_from(request.query_params.get("purpose"), request.query_params.get("reason"))
+        audit_pii_read(actor=request.user, target=resident, fields=PII_FIELDS, purpose=purpose, request=request)
         return Response(
             ResidentPiiSerializer(
                 {
@@ -130,6 +136,7 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                     "name": resident.name,
                     "id_number": resident.id_number,
                     "phone": resident.phone,
+                    "emergency_contact_name": resident.emergency_contact_name,
                     "emergency_contact_phone": resident.emergency_contact_phone,
                 }
             ).data
@@ -189,6 +196,16 @@ class MeView(APIView):
         return Response(ResidentSerializer(resident).data)
 
 
+class MyDataAccessView(APIView):
+    """Who looked at my data: every clear read of the resident's personal data, who, when, what and why."""
+
+    permission_classes = [IsResident]
+
+    @extend_schema(responses=DataAccessSerializer(many=True), summary="谁查看了我的信息")
+    def get(self, request):
+        return Response(DataAccessSerializer(disclosures.data_access_log(resident_of(request.user)), many=True).data)
+
+
 class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """入住记录: check-in, check-out, move. Property managers and the street."""
 
@@ -206,23 +223,40 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=CheckInSerializer,
-        responses={201: TenancySerializer},
-        examples=[OpenApiExample("入住", value={"resident": 12, "room": 345, "bed": "2", "check_in": "2026-11-20"})],
+        responses={201: CheckInResultSerializer},
+        examples=[
+            OpenApiExample(
+                "入住", value={"id_number": "411302199505170995", "room": 345, "bed": "2", "check_in": "2026-11-20"}
+            )
+        ],
     )
     def create(self, request):
+        """Check in: the manager types the person's ID number (matched by its keyed hash); the answer says
+        nothing about the person the manager did not type. A resident number is accepted from the street only."""
         self._managed()
         data = CheckInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         room = data.validated_data["room"]
         if not apartments_for(request.user).filter(pk=room.apartment_id).exists():
             raise DomainError(_("只能为本人管理的公寓办理入住"), code="forbidden", status_code=403)
+        id_number, resident_id = data.validated_data.get("id_number"), data.validated_data.get("resident")
+        if id_number:
+            resident = tenancies.resident_by_id_number(id_number)
+            if resident_id is not None and resident_id != resident.pk:
+                raise DomainError(_("身份证号与新市民编号不符"), code="resident_mismatch")
+        elif resident_id is not None and request.user.sees_whole_district:
+            resident = Resident.objects.filter(pk=resident_id).first()
+            if resident is None:
+                raise DomainError(_("没有该新市民"), code="resident_not_found", status_code=404)
+        else:
+            raise DomainError(
+                _("请录入入住人的身份证号 (id_number), 系统按身份证号核对, 不按编号办理"),
+                code="id_number_required",
+            )
         tenancy = tenancies.resident_check_in(
-            resident=data.validated_data["resident"],
-            room=room,
-            bed=data.validated_data["bed"],
-            check_in=data.validated_data["check_in"],
+            resident=resident, room=room, bed=data.validated_data["bed"], check_in=data.validated_data["check_in"]
         )
-        return Response(TenancySerializer(tenancy).data, status=status.HTTP_201_CREATED)
+        return Response(CheckInResultSerializer(tenancy).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CheckOutSerializer, responses=TenancySerializer, summary="退房 (一键退房)")
     @action(detail=True, methods=["post"], url_path="check-out")
@@ -385,9 +419,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):
         qs = ResidencePermit.objects.select_related("resident")
-        return scope_queryset(
-            qs, self.request.user, apartment_path="resident__tenancies__room__apartment", owner_path="resident__user"
-        ).distinct()
+        return scope_residents(qs, self.request.user, resident_path="resident", owner_path="resident__user")
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="是否符合申领条件")
     @action(detail=False, methods=["get"], permission_classes=[IsResident])

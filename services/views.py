@@ -15,8 +15,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.audit import audit_pii_read
-from accounts.models import Role
+from accounts.audit import Purpose, audit_pii_read
+from accounts.models import ReadPurpose, Role
 from accounts.permissions import IsResident, roles_allowed
 from apartments.scoping import scope_queryset
 from services import convenience, doctors, feedback, housing, jobs, service_requests
@@ -227,7 +227,13 @@ class EnterpriseApplicationViewSet(Api, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def contact(self, request, pk=None):
         application = self.get_object()
-        audit_pii_read(actor=request.user, target=application, fields=["phone"], reason="联系求职者", request=request)
+        audit_pii_read(
+            actor=request.user,
+            target=application,
+            fields=["phone"],
+            purpose=Purpose(ReadPurpose.JOB_APPLICATION),
+            request=request,
+        )
         if application.status == JobApplication.Status.SUBMITTED:
             jobs.application_set_status(application=application, by=request.user, status=JobApplication.Status.VIEWED)
         return Response({"phone": application.phone})

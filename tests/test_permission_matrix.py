@@ -105,6 +105,7 @@ API_RULES: dict[str, R] = {
     "v1:apartments:hazard-review": R(POST=STAFF, obj="hazard"),
     # residents: the resident's own pages, devices at the door, staff with personal data
     "v1:residents:me": R(GET=SELF),
+    "v1:residents:data-access": R(GET=SELF),
     "v1:residents:face": R(GET=SELF),
     # A superuser passes the role check of these POSTs and is then refused for the body or for having no record.
     "v1:residents:face-consent": R(POST=RESIDENTS, DELETE=SELF),

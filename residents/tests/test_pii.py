@@ -35,11 +35,15 @@ def test_lists_and_details_show_masked_values(housed, district):
 def test_a_full_read_is_audited(housed, district):
     resident = housed(phone="19900004321")
     manager = district.users[Role.PROPERTY_MANAGER]
-    body = api(manager).get(f"/api/v1/residents/{resident.pk}/pii/", {"reason": "核对租客身份"}).json()
+    body = (
+        api(manager)
+        .get(f"/api/v1/residents/{resident.pk}/pii/", {"purpose": "check_in", "reason": "核对租客身份"})
+        .json()
+    )
     assert body["id_number"] == resident.id_number and body["phone"] == "19900004321"
     entry = AuditEntry.objects.get(action="pii.read", target_id=str(resident.pk))
-    assert entry.actor == manager and entry.reason == "核对租客身份"
-    assert entry.fields == "id_number,phone,emergency_contact_phone"
+    assert entry.actor == manager and entry.purpose == "check_in" and entry.reason == "核对租客身份"
+    assert entry.fields == "id_number,phone,emergency_contact_name,emergency_contact_phone"
 
 
 def test_roles_that_do_not_need_full_values_cannot_read_them(housed, district, make_user):
@@ -47,7 +51,7 @@ def test_roles_that_do_not_need_full_values_cannot_read_them(housed, district, m
     for user in (district.users[Role.GRID_WORKER], district.users[Role.INSPECTOR], make_user(role=Role.RESIDENT)):
         assert api(user).get(f"/api/v1/residents/{resident.pk}/pii/").status_code == 403
     police = make_user(role=Role.INSPECTOR, department=Department.POLICE)
-    assert api(police).get(f"/api/v1/residents/{resident.pk}/pii/").status_code == 200
+    assert api(police).get(f"/api/v1/residents/{resident.pk}/pii/?purpose=law_enforcement").status_code == 200
     assert AuditEntry.objects.filter(action="pii.read").count() == 1
 
 
@@ -62,7 +66,10 @@ def test_the_admin_change_page_is_audited_and_masked_for_grid_workers(housed, di
     resident = housed(phone="19900004321")
     manager = admin_as(client, district.users[Role.PROPERTY_MANAGER])
     page = client.get(f"/admin/residents/resident/{resident.pk}/change/")
-    assert page.status_code == 200
+    assert page.status_code == 200  # no purpose stated: masked, and nothing to audit
+    assert resident.id_number not in page.content.decode() and resident.id_number_masked in page.content.decode()
+    assert not AuditEntry.objects.filter(action="pii.read").exists()
+    page = client.get(f"/admin/residents/resident/{resident.pk}/change/", {"purpose": "correction"})
     assert resident.id_number in page.content.decode()
     assert AuditEntry.objects.filter(action="pii.read", actor=manager, target_id=str(resident.pk)).count() == 1
 
@@ -70,7 +77,7 @@ def test_the_admin_change_page_is_audited_and_masked_for_grid_workers(housed, di
     assert resident.id_number not in listing and resident.id_number_masked in listing
 
     grid = admin_as(client, district.users[Role.GRID_WORKER])
-    page = client.get(f"/admin/residents/resident/{resident.pk}/change/").content.decode()
+    page = client.get(f"/admin/residents/resident/{resident.pk}/change/", {"purpose": "correction"}).content.decode()
     assert resident.id_number not in page and "19900004321" not in page
     assert resident.id_number_masked in page
     assert AuditEntry.objects.filter(action="pii.read", actor=grid).count() == 0
@@ -78,7 +85,7 @@ def test_the_admin_change_page_is_audited_and_masked_for_grid_workers(housed, di
 
 def test_street_admins_browse_the_audit_log(housed, district, client):
     resident = housed()
-    api(district.users[Role.PROPERTY_MANAGER]).get(f"/api/v1/residents/{resident.pk}/pii/")
+    api(district.users[Role.PROPERTY_MANAGER]).get(f"/api/v1/residents/{resident.pk}/pii/?purpose=emergency")
     admin_as(client, district.users[Role.STREET_ADMIN])
     page = client.get("/admin/accounts/auditentry/")
     assert page.status_code == 200

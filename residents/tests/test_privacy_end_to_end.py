@@ -71,7 +71,7 @@ def registers_and_moves_in(manager: APIClient, *, room: Room, name: str, n: int,
     assert created.json()["phone"] == f"199****{person['phone'][-4:]}"
     tenancy = manager.post(
         "/api/v1/tenancies/",
-        {"resident": created.json()["id"], "room": room.pk, "check_in": check_in.isoformat()},
+        {"id_number": person["id_number"], "room": room.pk, "check_in": check_in.isoformat()},
         format="json",
     )
     assert tenancy.status_code == 201, tenancy.json()

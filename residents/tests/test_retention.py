@@ -104,7 +104,7 @@ def test_an_anonymised_record_is_nobody_and_the_person_can_register_again(housed
     assert gone.id_number_hash == f"anonymised:{gone.pk}"
 
     room = RoomFactory(apartment=district.mine, capacity=2)
-    refused = manager.post(
+    refused = api(district.users[Role.STREET_ADMIN]).post(
         "/api/v1/tenancies/", {"resident": gone.pk, "room": room.pk, "check_in": str(days_ago(0))}, format="json"
     )
     assert refused.status_code == 400

@@ -20,11 +20,13 @@ def test_it_checks_in_until_the_room_is_full(district):
     today = timezone.localdate().isoformat()
     for _ in range(2):
         response = manager.post(
-            "/api/v1/tenancies/", {"resident": ResidentFactory().pk, "room": room.pk, "check_in": today}
+            "/api/v1/tenancies/", {"id_number": ResidentFactory().id_number, "room": room.pk, "check_in": today}
         )
         assert response.status_code == 201, response.json()
     assert sorted(Tenancy.objects.filter(room=room).values_list("bed", flat=True)) == ["1", "2"]
-    full = manager.post("/api/v1/tenancies/", {"resident": ResidentFactory().pk, "room": room.pk, "check_in": today})
+    full = manager.post(
+        "/api/v1/tenancies/", {"id_number": ResidentFactory().id_number, "room": room.pk, "check_in": today}
+    )
     assert full.status_code == 400
     assert full.json() == {"code": "room_full", "message": f"{room} 已住满 (2 人)", "errors": {}}
 
@@ -34,12 +36,12 @@ def test_a_taken_bed_and_a_second_active_tenancy_are_refused(district):
     manager = api(district.users[Role.PROPERTY_MANAGER])
     today = timezone.localdate().isoformat()
     first = ResidentFactory()
-    manager.post("/api/v1/tenancies/", {"resident": first.pk, "room": room.pk, "bed": "3", "check_in": today})
+    manager.post("/api/v1/tenancies/", {"id_number": first.id_number, "room": room.pk, "bed": "3", "check_in": today})
     taken = manager.post(
-        "/api/v1/tenancies/", {"resident": ResidentFactory().pk, "room": room.pk, "bed": "3", "check_in": today}
+        "/api/v1/tenancies/", {"id_number": ResidentFactory().id_number, "room": room.pk, "bed": "3", "check_in": today}
     )
     assert taken.json()["code"] == "bed_taken"
-    twice = manager.post("/api/v1/tenancies/", {"resident": first.pk, "room": room.pk, "check_in": today})
+    twice = manager.post("/api/v1/tenancies/", {"id_number": first.id_number, "room": room.pk, "check_in": today})
     assert twice.json()["code"] == "already_checked_in"
 
 
@@ -47,7 +49,7 @@ def test_a_manager_cannot_check_in_to_a_block_they_do_not_manage(district):
     room = RoomFactory(apartment=district.other)
     response = api(district.users[Role.PROPERTY_MANAGER]).post(
         "/api/v1/tenancies/",
-        {"resident": ResidentFactory().pk, "room": room.pk, "check_in": timezone.localdate().isoformat()},
+        {"id_number": ResidentFactory().id_number, "room": room.pk, "check_in": timezone.localdate().isoformat()},
     )
     assert response.status_code == 403
 
