@@ -36,7 +36,10 @@ class AlertsConfig(AppConfig):
         else:
             suspicious_movement.connect(receivers.on_suspicious_movement, dispatch_uid="alerts.movement")
         from alerts.models import Camera
-        from alerts.push import forget_cameras
+        from alerts.push import camera_origins, forget_cameras
+        from shijiao.security import add_media_origins
+
+        add_media_origins(camera_origins)  # the pages' Content-Security-Policy lets the cameras' streams play
 
         post_save.connect(forget_cameras, sender=Camera, dispatch_uid="alerts.cameras.save")
         post_delete.connect(forget_cameras, sender=Camera, dispatch_uid="alerts.cameras.delete")

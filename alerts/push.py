@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -51,7 +52,30 @@ def _cameras_of(apartment_id: int) -> list[Camera]:
     return cameras
 
 
+_origins: tuple[float, frozenset[str]] | None = None
+
+
+def camera_origins() -> frozenset[str]:
+    """The origins of the active cameras' streams, for the pages' Content-Security-Policy (kept half a minute)."""
+    global _origins
+    now = time.monotonic()
+    if _origins is None or now - _origins[0] >= CAMERA_CACHE_SECONDS:
+        urls = Camera.objects.filter(is_active=True).values_list("stream_url", flat=True).distinct()
+        _origins = (now, frozenset(filter(None, (stream_origin(url) for url in urls))))
+    return _origins[1]
+
+
+def stream_origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of a stream address, or None for one that is not http(s)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
 def forget_cameras(sender=None, instance: Camera | None = None, **kwargs) -> None:
+    global _origins
+    _origins = None
     if instance is not None:
         _cameras.pop(instance.apartment_id, None)
     else:

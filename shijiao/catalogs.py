@@ -25,7 +25,7 @@ PAGES: dict[str, list[str]] = {
     "apartments": ["templates/inspections", "static/inspections"],
     "residents": ["templates/residents"],
     "sensors": [],
-    "alerts": ["templates/alerts", "static/alerts"],
+    "alerts": ["templates/alerts", "static/alerts", "templates/video", "static/video"],
     "services": ["templates/h5", "static/h5", "shijiao/api.py"],  # the H5 client; the API's error envelope
     "cockpit": ["templates/cockpit", "static/cockpit"],
 }

@@ -190,7 +190,7 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (shijiao/security.py): extra origins for camera streams (HLS/WebRTC) and video calls.
+# Content-Security-Policy (shijiao/security.py): media origins besides the cameras' own, and video-call origins.
 CSP_MEDIA_SRC = envlist("CSP_MEDIA_SRC", [])
 CSP_FRAME_SRC = envlist("CSP_FRAME_SRC", [])
 CSP_REPORT_ONLY = envbool("CSP_REPORT_ONLY", False)

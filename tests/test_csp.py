@@ -32,3 +32,18 @@ def test_api_json_has_no_page_policy(client):
 def test_camera_origins_come_from_settings(client, settings):
     settings.CSP_MEDIA_SRC = ["https://video.shiqiao.example"]
     assert "media-src 'self' blob: https://video.shiqiao.example" in client.get("/h5/")["Content-Security-Policy"]
+
+
+def test_registered_cameras_may_stream_to_the_pages(client, district):
+    from alerts.factories import CameraFactory
+
+    block = district.mine
+    CameraFactory(apartment=block, stream_url="https://cam.shiqiao.example:8443/live/3.m3u8")
+    CameraFactory(apartment=block, stream_url="http://user:secret@10.0.0.9/flv/4.flv")
+    CameraFactory(apartment=block, stream_url="https://off.shiqiao.example/x.m3u8", is_active=False)
+    policy = client.get("/h5/")["Content-Security-Policy"]
+    media = re.search(r"media-src ([^;]+)", policy).group(1).split()
+    connect = re.search(r"connect-src ([^;]+)", policy).group(1).split()  # hls.js and mpegts.js fetch the stream
+    for sources in (media, connect):
+        assert "https://cam.shiqiao.example:8443" in sources and "http://10.0.0.9" in sources
+        assert "https://off.shiqiao.example" not in sources and not any("secret" in s for s in sources)

@@ -101,11 +101,14 @@
       stats.innerHTML = SEVERITIES.map(([k, label]) =>
         `<div class="stat sev-${k}"><b>${by(k)}</b><span>${label}</span></div>`).join("");
     }
+    for (const [id, p] of cardPlayers) if (!alarms.has(id)) { p.destroy(); cardPlayers.delete(id); }
     if (selected && !alarms.has(selected)) selected = null;
     if (selected) showCamera(alarms.get(selected));
   }
 
   function carryOver(from, to) {
+    const video = from.querySelector(".card-video");
+    if (video && !video.hidden) to.querySelector(".card-video").replaceWith(video);  // keeps the stream playing
     for (const sel of [".note-form", ".close-form"]) {
       const a = from.querySelector(sel), b = to.querySelector(sel);
       if (!a || !b) continue;
@@ -144,6 +147,9 @@
     node.querySelector(".onsite").onclick = () => act(a.id, "handle", { end: END, responder: "true" });
     node.querySelector(".note-btn").onclick = () => toggle(node, ".note-form");
     node.querySelector(".close-btn").onclick = () => toggle(node, ".close-form");
+    const videoBtn = node.querySelector(".video-btn");
+    videoBtn.hidden = !(END === "phone" && a.camera);
+    videoBtn.onclick = () => toggleCardVideo(node, a);
     const cmd = node.querySelector(".command-btn");
     cmd.hidden = !MAY_COMMAND;
     cmd.onclick = () => select(a.id, true);
@@ -192,21 +198,58 @@
     if (forCommand && $("plan")) $("plan").focus();
   }
 
+  // The station's and the panel's right column plays the selected alarm's nearest camera.
+  let player = null;
   function showCamera(a) {
     const box = $("camera");
     if (!box || !a) return;
     if (box.dataset.alarm === String(a.id) && box.dataset.cam === String(a.camera && a.camera.id)) return;
     box.dataset.alarm = a.id;
     box.dataset.cam = a.camera && a.camera.id;
+    if (player) { player.destroy(); player = null; }
     if (!a.camera) {
       box.innerHTML = `<p class="muted">${fill(gettext("%(place)s 未登记摄像头"), { place: a.apartment.name })}</p>`;
       return;
     }
+    box.replaceChildren();
+    const screen = document.createElement("div");
+    const caption = document.createElement("p");
+    box.append(screen, caption);
+    player = window.ShijiaoVideo.mount(screen, a.camera);
+    captionFor(caption, a);
+  }
+
+  function captionFor(caption, a) {
     const c = a.camera;
     const floor = c.floor !== null ? " " + fill(gettext("(%(floor)s层)"), { floor: c.floor }) : "";
-    box.innerHTML = `<video controls muted autoplay playsinline src="${c.stream_url}"></video>
-      <p>${a.apartment.name} · ${c.name}${floor} · ${c.protocol.toUpperCase()}
-      <a href="${c.stream_url}" target="_blank" rel="noopener">${gettext("打开直播")}</a></p>`;
+    caption.className = "camera-caption";
+    caption.textContent = `${a.apartment.name} · ${c.name}${floor} · ${c.protocol.toUpperCase()} `;
+    const link = document.createElement("a");
+    link.href = c.stream_url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = gettext("打开直播");
+    caption.append(link);
+  }
+
+  // The phone shows the camera inside the alarm's card, opened with a tap (a stream costs mobile data).
+  const cardPlayers = new Map();
+  function toggleCardVideo(node, a) {
+    const box = node.querySelector(".card-video");
+    const open = cardPlayers.get(a.id);
+    if (open) {
+      open.destroy();
+      cardPlayers.delete(a.id);
+      box.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    box.hidden = false;
+    const screen = document.createElement("div");
+    const caption = document.createElement("p");
+    box.replaceChildren(screen, caption);
+    cardPlayers.set(a.id, window.ShijiaoVideo.mount(screen, a.camera));
+    captionFor(caption, a);
   }
 
   async function loadPlans() {
