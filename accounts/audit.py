@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEntry, ReadPurpose, User
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from accounts.otp import otp_verify
 from accounts.signals import resident_signed_in
 from accounts.tokens import IssuedToken, token_issue
 from accounts.wechat import code_to_session
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.pii import blind_index
 
 

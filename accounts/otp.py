@@ -24,7 +24,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts.models import OneTimeCode
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.pii import blind_index
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, User
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 
 @dataclass(frozen=True)

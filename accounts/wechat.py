@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 log = logging.getLogger(__name__)
 

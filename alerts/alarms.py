@@ -21,7 +21,7 @@ from accounts.models import Role, User
 from alerts import escalation, push
 from alerts.models import Alert, AlertEvent, AlertRule, End
 from apartments.scoping import scope_queryset
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import clean_image
 
 log = logging.getLogger(__name__)

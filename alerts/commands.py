@@ -36,7 +36,7 @@ from alerts.recipients import Recipient, recipients_for
 from apartments.models import Apartment, Community, Grid
 from apartments.scoping import apartments_for
 from sensors.models import Device, DeviceCommand
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 log = logging.getLogger(__name__)
 P = CommandParticipant.Status

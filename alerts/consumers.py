@@ -24,8 +24,8 @@ from accounts.permissions import STAFF_ROLES
 from alerts import alarms, push
 from alerts.models import AlertEvent, End
 from apartments.scoping import apartments_for
-from shijiao.api import DomainError
 from shijiao.channel_layer import GroupsKeptConsumer
+from shijiao.errors import DomainError
 from shijiao.i18n import scope_language
 
 DEFAULT_END = {Role.FIRE_SAFETY_PERSON: End.PHONE, Role.STATION_OPERATOR: End.STATION, Role.STREET_ADMIN: End.COCKPIT}
@@ -139,15 +139,7 @@ class AlarmConsumer(GroupsKeptConsumer):
             else:
                 raise DomainError(_("未知操作 %(action)s") % {"action": action}, code="invalid")
         except DomainError as exc:
-            codes = exc.get_codes()
-            await self.send_json(
-                {
-                    "type": "error",
-                    "alarm_id": alarm_id,
-                    "code": codes if isinstance(codes, str) else "invalid",
-                    "message": str(exc.detail),
-                }  # fmt: skip
-            )
+            await self.send_json({"type": "error", "alarm_id": alarm_id, "code": exc.code, "message": exc.message})
             return
         await self.send_json({"type": "done", "action": action, "alarm_id": alarm_id})
 

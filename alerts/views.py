@@ -20,7 +20,7 @@ from alerts.models import Alert, Camera, Command, End, ResponsePlan
 from alerts.push import alarm_payload, camera_payload, event_payload
 from apartments.models import Community, Grid
 from apartments.scoping import apartments_for, scope_queryset
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 OPEN_STATUSES = [Alert.Status.RAISED, Alert.Status.ACKNOWLEDGED, Alert.Status.HANDLING]
 

@@ -32,7 +32,7 @@ from apartments.models import (
 )
 from apartments.scoping import scope_queryset
 from apartments.signals import hazard_changed
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import clean_image
 
 # Alarm levels the alerts app may pass, mapped onto hazard severities.

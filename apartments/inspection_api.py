@@ -44,7 +44,7 @@ from apartments.models import (
     Severity,
 )
 from apartments.scoping import apartments_for
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import ImageRejected
 
 

@@ -32,7 +32,7 @@ from apartments.models import (
     Severity,
 )
 from apartments.scoping import apartments_for, scope_queryset
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import clean_image
 
 # Which department does which kind; the daily patrol is the grid workers' own.

@@ -57,7 +57,7 @@ from apartments.models import (
     Severity,
 )
 from apartments.scoping import apartments_for
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import ImageRejected
 
 PAGE_ROLES = {
@@ -133,7 +133,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, DomainError):
-        return str(exc.detail)
+        return exc.message
     return str(exc) or _("您无权执行此操作")
 
 

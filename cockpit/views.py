@@ -24,7 +24,7 @@ from cockpit import reports, sources
 from cockpit.blocks import block_detail
 from cockpit.overview import blocks_for, may_use_cockpit, overview
 from cockpit.plan import plan_svg
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 IsCockpitUser = roles_allowed(Role.STREET_ADMIN, Role.STATION_OPERATOR)
 

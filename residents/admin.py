@@ -28,7 +28,7 @@ from residents.models import (
     Tenancy,
 )
 from residents.scope import scope_residents
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.pii import blind_index, mask_name, mask_phone
 
 RESIDENT_STAFF = {
@@ -57,7 +57,7 @@ def _run(request, modeladmin, rows, fn, done) -> None:
             fn(row)
             ok += 1
         except DomainError as exc:
-            modeladmin.message_user(request, f"{row}: {exc.detail}", messages.WARNING)
+            modeladmin.message_user(request, f"{row}: {exc.message}", messages.WARNING)
     if ok:
         modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
 
@@ -235,7 +235,7 @@ class ResidentAdmin(HousedScopedAdmin):
                         done = _("%(tenancy)s 已退房, 居住登记转入注销") % {"tenancy": tenancy}
                         self.message_user(request, done, messages.SUCCESS)
                     except DomainError as exc:
-                        self.message_user(request, str(exc.detail), messages.ERROR)
+                        self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.path)
         today = timezone.localdate()
         context = {

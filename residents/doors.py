@@ -24,7 +24,7 @@ from residents.models import AccessCredential, AccessEvent, FaceConsent, Residen
 from residents.registration import registration_state
 from residents.signals import access_decided, registration_reminder, suspicious_movement
 from sensors.models import Device
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import ImageRejected
 from shijiao.pii import blind_index, encrypt_bytes, mask_name
 

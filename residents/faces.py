@@ -29,7 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.audit import audit_record
 from accounts.models import User
 from residents.models import AccessEvent, FaceConsent, FaceEnrolment, FaceIndexBucket, Resident, Tenancy
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import ImageRejected, clean_image, max_bytes, max_pixels
 from shijiao.pii import decrypt_bytes, encrypt_bytes
 

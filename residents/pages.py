@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from residents.permits import permit_verify
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 
 def permit_verify_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -15,7 +15,7 @@ def permit_verify_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         result, error, status = permit_verify(token), "", 200
     except DomainError as exc:
-        result, error, status = None, str(exc.detail), exc.status_code
+        result, error, status = None, exc.message, exc.status_code
     response = render(
         request,
         "residents/permit_verify.html",

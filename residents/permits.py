@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from residents.models import ResidencePermit, Resident, Tenancy
 from residents.registration import registered_since
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.pii import mask_name
 
 TOKEN_SALT = "residents.permit.v1"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from residents.models import ResidenceRegistration, Tenancy
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 Status = ResidenceRegistration.Status
 

@@ -23,7 +23,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from residents import faces
 from residents.models import AccessCredential, ResidencePermit, ResidenceRegistration, Resident, Tenancy
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 
 def residents_past_retention(*, now: datetime | None = None) -> QuerySet[Resident]:

@@ -13,7 +13,7 @@ from apartments.models import Enterprise, Room
 from residents import faces
 from residents.idcard import birth_date_of, gender_of, id_number_problem
 from residents.models import ResidenceRegistration, Resident, Tenancy
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.pii import blind_index
 
 

@@ -49,7 +49,7 @@ from residents.serializers import (
     TenancySerializer,
     VerificationSerializer,
 )
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 # Who may do what (row scoping is apartments.scoping's job).
 MANAGERS = (Role.STREET_ADMIN, Role.PROPERTY_MANAGER)

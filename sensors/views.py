@@ -30,7 +30,7 @@ from sensors.serializers import (
     ReadingQuerySerializer,
     RejectionSerializer,
 )
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 DEVICE_EDITORS = roles_allowed(Role.STREET_ADMIN, Role.PROPERTY_MANAGER)
 COMMANDERS = roles_allowed(Role.STREET_ADMIN, Role.STATION_OPERATOR, Role.PROPERTY_MANAGER, Role.FIRE_SAFETY_PERSON)

@@ -11,7 +11,7 @@ from apartments.scoping import ScopedAdmin
 from services import models as m
 from services.feedback import feedback_for_staff, feedback_reply
 from services.jobs import job_review, jobs_managed_by
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 STREET_ALL = {Role.STREET_ADMIN: ALL_ACTIONS}
 CHANGE_VIEW = frozenset({"view", "change"})
@@ -60,7 +60,7 @@ class JobPostingAdmin(RoleAdminMixin, admin.ModelAdmin):
                 job_review(job=job, by=request.user, approve=approve, note="" if approve else str(_("不符合发布要求")))
                 done += 1
             except DomainError as exc:
-                self.message_user(request, f"{job}: {exc.detail}", messages.WARNING)
+                self.message_user(request, f"{job}: {exc.message}", messages.WARNING)
         self.message_user(request, _("已处理 %(n)d 个岗位") % {"n": done})
 
     @admin.action(description=_("审核通过并发布"))
@@ -322,4 +322,4 @@ class FeedbackAdmin(RoleAdminMixin, admin.ModelAdmin):
             try:
                 feedback_reply(feedback=form.instance, by=request.user, body=reply.body)
             except DomainError as exc:
-                self.message_user(request, str(exc.detail), messages.ERROR)
+                self.message_user(request, exc.message, messages.ERROR)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from services.models import Notice, RepairPhoto, RepairRequest
 from services.residence import current_tenancy
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import CleanImage
 
 

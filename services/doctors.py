@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from services.models import Appointment, Clinic, ClinicDepartment
 from services.residence import display_name_of
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 EARTH_RADIUS_M = 6_371_000
 

@@ -19,7 +19,7 @@ from apartments.scoping import apartments_for
 from services.models import Feedback, FeedbackCategory, FeedbackPhoto, FeedbackReply
 from services.residence import display_name_of, home_apartment
 from services.signals import feedback_escalated
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import CleanImage
 
 log = logging.getLogger(__name__)

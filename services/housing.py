@@ -14,7 +14,7 @@ from apartments.scoping import apartments_for
 from residents.models import Tenancy
 from services.models import Facility, RentalListing, SavedListing, ViewingRequest
 from services.residence import display_name_of
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 
 def with_vacancy(listings: QuerySet[RentalListing]) -> QuerySet[RentalListing]:

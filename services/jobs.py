@@ -11,7 +11,7 @@ from accounts.models import Role, User
 from apartments.models import Enterprise
 from services.models import JobApplication, JobPosting
 from services.residence import display_name_of
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 # Fields an enterprise may set; changing any of them on a published job sends it back to review.
 EDITABLE_FIELDS = (

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from services.models import Article, ServiceRequest, ServiceRequestPhoto
 from services.residence import display_name_of
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import CleanImage
 
 

@@ -42,7 +42,8 @@ from services.models import (
     ViewingRequest,
 )
 from services.residence import home_apartment
-from shijiao.api import PUBLIC_THROTTLES, THROTTLES, CursorPage, DomainError, LazyAuthenticationMixin
+from shijiao.api import PUBLIC_THROTTLES, THROTTLES, CursorPage, LazyAuthenticationMixin
+from shijiao.errors import DomainError
 from shijiao.images import clean_image
 
 SEARCH = [DjangoFilterBackend, filters.SearchFilter]

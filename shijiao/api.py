@@ -15,29 +15,30 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, status, throttling
+from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
 
+from shijiao.errors import DomainError
 from shijiao.images import ImageRejected
 
 
-class DomainError(exceptions.APIException):
-    """A rule of the domain refused the request (room full, deadline passed...)."""
+class _Refused(exceptions.APIException):
+    """A DomainError on its way through DRF's handler (which sets the rollback and the status)."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "domain_error"
-
-    def __init__(self, message: str, code: str = "domain_error", status_code: int | None = None) -> None:
-        super().__init__(detail=message, code=code)
-        if status_code is not None:
-            self.status_code = status_code
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(detail=error.message, code=error.code)
+        self.status_code = error.status_code
+        self.error = error
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    elif isinstance(exc, ImageRejected):
+    """The one API exception handler: every refusal becomes the JSON error envelope with its status."""
+    if isinstance(exc, ImageRejected):
         exc = DomainError(str(exc), code="invalid_image")
+    if isinstance(exc, DomainError):
+        exc = _Refused(exc)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到"))
     elif isinstance(exc, PermissionDenied):
@@ -53,6 +54,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+    if isinstance(exc, _Refused):
+        error = exc.error
+        return {
+            "code": error.code,
+            "message": error.message,
+            "errors": {error.field: [error.message]} if error.field else {},
+        }
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
         if isinstance(detail, dict):

@@ -14,7 +14,7 @@ from alerts.tests.fake_http import FakeService, running
 from alerts.tests.notify.test_sms import SECRET
 from sensors.factories import DeviceFactory
 from sensors.models import DeviceCommand, DeviceType
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from apartments.inspections import (
     sign_off_problems,
 )
 from apartments.models import Hazard, Inspection, InspectionKind, Outcome, Severity
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

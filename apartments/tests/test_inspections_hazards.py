@@ -26,7 +26,7 @@ from apartments.hazards import (
 )
 from apartments.models import Hazard, InspectionKind, Rectification, Severity
 from apartments.signals import hazard_changed
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 from shijiao.images import ImageRejected
 
 pytestmark = pytest.mark.django_db

@@ -174,7 +174,7 @@ def test_it_refuses_a_photo_with_several_faces(housed):
     both.save(out, format="JPEG")
     resident = housed()
     faces.consent_grant(resident=resident, by=None, purpose_version=faces.CONSENT_VERSION)
-    from shijiao.api import DomainError
+    from shijiao.errors import DomainError
 
     with pytest.raises(DomainError, match="多张人脸"):
         faces.face_enrol(resident=resident, photo=out.getvalue(), by=None)

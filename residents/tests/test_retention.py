@@ -16,7 +16,7 @@ from residents.models import ResidencePermit, ResidenceRegistration, Resident, T
 from residents.retention import purge_expired_personal_data, resident_anonymise, residents_past_retention
 from residents.tenancies import resident_check_in, resident_check_out
 from residents.tests.conftest import api, days_ago
-from shijiao.api import DomainError
+from shijiao.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
