@@ -35,6 +35,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from production_keys import BENCH_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -216,6 +218,7 @@ def main() -> None:
         "CHANNEL_LAYER_PREFIX": f"alarmbench{tag}",
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
+        **BENCH_KEYS,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from production_keys import BENCH_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -306,8 +308,8 @@ def main() -> None:
         "DATABASE_URL": db_url(DB_NAME),
         "REDIS_URL": REDIS_URL,
         "DEBUG": "false",
+        **BENCH_KEYS,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "API_THROTTLE_ANON": "1000000/min",
         "API_THROTTLE_USER": "1000000/min",
         "LOG_LEVEL": "WARNING",

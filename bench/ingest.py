@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from production_keys import BENCH_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 # Starts a Celery worker whose readings_stored has no listeners (measures ingest alone).
 WITHOUT_ALERTS = """
@@ -157,6 +159,7 @@ def main() -> None:
         "CHANNEL_LAYER_PREFIX": f"bench{tag}",
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
+        **BENCH_KEYS,
         "SECURE_SSL_REDIRECT": "false",
     }
     points = args.messages * len(METRICS)

@@ -33,6 +33,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import alarm_latency as al  # (same setup, publisher client and clean-up as the latency bench)
+from production_keys import BENCH_KEYS
 
 POINTS = 5
 SAMPLE_EVERY = 10.0
@@ -115,6 +116,7 @@ def main() -> None:
         "CHANNEL_LAYER_PREFIX": f"soak{tag}",
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
+        **BENCH_KEYS,
         "ALIYUN_SMS_ENDPOINT": "http://127.0.0.1:9/",
         "ALIYUN_VOICE_ENDPOINT": "http://127.0.0.1:9/",
         "DINGTALK_API": "http://127.0.0.1:9",

@@ -114,3 +114,40 @@ def _redact(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
     return url
+
+
+PLACEHOLDERS = ("change-me", "generate-with", "changeme", "example")
+
+
+def envsecret(name: str, *, debug: bool, dev_default: str = "", min_length: int = 32, how: str = "") -> str:
+    """A secret from the environment. In development (``debug``) a missing one falls back to ``dev_default``;
+    in production a missing, placeholder or short value stops the process, naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if debug:
+        return raw or dev_default
+    hint = f" Make one with: {how}" if how else ""
+    if not raw:
+        raise ImproperlyConfigured(
+            f"{name} is not set. With DEBUG=false e智办 refuses to run on the public development key; "
+            f"set {name} in the environment (docs/configuration.md).{hint}"
+        )
+    if any(p in raw.lower() for p in PLACEHOLDERS):
+        raise ImproperlyConfigured(f"{name} still holds the placeholder of .env.example; set a real secret.{hint}")
+    if len(raw) < min_length:
+        raise ImproperlyConfigured(f"{name} is too short ({len(raw)} characters, at least {min_length}).{hint}")
+    return raw
+
+
+def check_fernet_keys(name: str, raw: str) -> str:
+    """``raw`` is one or more comma-separated Fernet keys (urlsafe base64 of 32 bytes), or empty."""
+    from cryptography.fernet import Fernet
+
+    for key in (k.strip() for k in raw.split(",") if k.strip()):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{name} is not a Fernet key (urlsafe base64 of 32 bytes); make one with: "
+                'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            ) from None
+    return raw

@@ -11,14 +11,32 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from shijiao.env import check_url, database_from_url, envbool, envfloat, envint, envlist, envstr
+from shijiao.env import (
+    check_fernet_keys,
+    check_url,
+    database_from_url,
+    envbool,
+    envfloat,
+    envint,
+    envlist,
+    envsecret,
+    envstr,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = envbool("DEBUG", True)
-SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+# Production (DEBUG=false) refuses to start without its own keys: never the public development key below, and
+# never personal-data keys derived from it (shijiao/pii.py derives them only in development).
+SECRET_KEY = envsecret(
+    "SECRET_KEY",
+    debug=DEBUG,
+    dev_default="dev-only-insecure-key-change-me-in-production-0123456789",
+    min_length=50,  # what `manage.py check --deploy` asks for
+    how='python -c "import secrets; print(secrets.token_urlsafe(50))"',
+)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["*"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
@@ -149,9 +167,19 @@ MQTT_SHARED_GROUP = envstr("MQTT_SHARED_GROUP", "shijiao")
 
 # --- personal data --------------------------------------------------------
 # Fernet key (urlsafe base64, 32 bytes) for ID numbers, phones and face encodings at rest.
-PII_ENCRYPTION_KEY = envstr("PII_ENCRYPTION_KEY", "")
+PII_ENCRYPTION_KEY = check_fernet_keys(
+    "PII_ENCRYPTION_KEY",
+    envsecret(
+        "PII_ENCRYPTION_KEY",
+        debug=DEBUG,
+        min_length=44,
+        how='python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"',
+    ),
+)
 # Key of the keyed hash (HMAC-SHA256) used to look up an ID number or phone exactly.
-PII_HASH_KEY = envstr("PII_HASH_KEY", "")
+PII_HASH_KEY = envsecret(
+    "PII_HASH_KEY", debug=DEBUG, how='python -c "import secrets; print(secrets.token_urlsafe(32))"'
+)
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRINT_SETTINGS = (
@@ -116,3 +118,57 @@ def test_check_deploy_is_clean_with_production_variables():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+PRODUCTION_KEYS = {
+    "SECRET_KEY": "x7#kq2!vd9@pl4$wz8^mn3&rt6*yb1(hs5)gj0-cf+ue=ai_oe[LONGKEY]",
+    "PII_ENCRYPTION_KEY": "2cvNHfT3QGyO1Hc8D9yM0uGZ8I7h0Z8rA9B2c3D4e5E=",
+    "PII_HASH_KEY": "another-long-random-secret-for-the-keyed-hash",
+}
+
+
+def _production(command: list[str], **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**CLEAN, "DEBUG": "false", "ALLOWED_HOSTS": "ezhiban.example.cn", "VAR_DIR": str(ROOT / "var" / "test"),
+             **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_KEYS))
+def test_production_refuses_to_start_without_each_key_and_names_it(missing):
+    """Issue #13 item 7: no public development key, no personal-data keys derived from it."""
+    keys = {k: v for k, v in PRODUCTION_KEYS.items() if k != missing}
+    for command in ([sys.executable, "manage.py", "check"], [sys.executable, "-c", "import shijiao.wsgi"]):
+        result = _production(command, **keys)
+        assert result.returncode == 1, result.stdout + result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert f"{missing} is not set" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("SECRET_KEY", "change-me-to-a-long-random-string", "placeholder"),
+        ("SECRET_KEY", "short-but-not-a-placeholder-0123", "too short"),
+        ("PII_ENCRYPTION_KEY", "generate-with-cryptography-Fernet.generate_key", "placeholder"),
+        ("PII_ENCRYPTION_KEY", "not-a-fernet-key-but-long-enough-to-pass-0123456", "not a Fernet key"),
+        ("PII_HASH_KEY", "abc", "too short"),
+    ],
+)
+def test_production_refuses_placeholder_or_weak_keys(name, value, says):
+    result = _production([sys.executable, "manage.py", "check"], **{**PRODUCTION_KEYS, name: value})
+    assert result.returncode == 1 and name in result.stderr and says in result.stderr, result.stderr
+
+
+def test_development_still_runs_with_no_keys_at_all():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env={**CLEAN, "VAR_DIR": str(ROOT / "var" / "test")},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr

@@ -23,6 +23,11 @@ from conftest import require_redis, require_service
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_KEYS = {  # DEBUG=false refuses to start without them (settings.py)
+    "SECRET_KEY": "worker-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "PII_ENCRYPTION_KEY": "2cvNHfT3QGyO1Hc8D9yM0uGZ8I7h0Z8rA9B2c3D4e5E=",
+    "PII_HASH_KEY": "worker-test-hash-key-0123456789-abcdefgh",
+}
 
 
 def test_a_worker_reuses_its_database_connection_and_replaces_a_broken_one():
@@ -34,7 +39,7 @@ def test_a_worker_reuses_its_database_connection_and_replaces_a_broken_one():
     queue, key = f"test-conn-{uuid.uuid4().hex[:8]}", f"test:backend-pids:{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shijiao.settings", "DATABASE_URL": database_url,
            "REDIS_URL": settings.TEST_REDIS_URL, "CELERY_TASK_ALWAYS_EAGER": "false", "DEBUG": "false",
-           "VAR_DIR": str(ROOT / "var" / "test")}  # fmt: skip
+           **PRODUCTION_KEYS, "VAR_DIR": str(ROOT / "var" / "test")}  # fmt: skip
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-I", "tests.worker_probe", "--pool=prefork",
          "-c", "1", "-Q", queue, "--loglevel=WARNING", "--without-mingle", "--without-gossip", "--without-heartbeat"],
