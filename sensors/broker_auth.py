@@ -133,7 +133,13 @@ def auth(request: HttpRequest) -> JsonResponse:
     username, password = _field(request, "username"), _field(request, "password")
     if _is_service(username, password):
         return _answer(True)
-    return _answer(device_login(username, password) is not None)
+    device = device_login(username, password)
+    client_id = _field(request, "clientid")
+    if device is not None and not password and client_id and client_id != device.key:
+        # A ThingsBoard device is mounted under tb/<client id>/ and gets its RPC requests there: under any other
+        # client id its readings would carry a wrong identity and its commands never reach it.
+        return _answer(False)
+    return _answer(device is not None)
 
 
 def acl(request: HttpRequest) -> JsonResponse:

@@ -32,6 +32,10 @@ TOPICS = [
     "shijiao/+/command/result",
     "tb/+/v1/devices/me/telemetry",
     "tb/+/v1/devices/me/rpc/response/+",
+    # ThingsBoard's own topics reach us only when the broker did not mount the device under tb/<key>/ (stock
+    # Mosquitto cannot): without the sender's identity they are recorded as rejections, never silently lost.
+    "v1/devices/me/telemetry",
+    "v1/devices/me/rpc/response/+",
     "/sys/+/+/thing/event/property/post",
     "/sys/+/+/thing/service/+",
 ]

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from sensors.models import RejectionReason as R
+from sensors.models import hash_token
 from sensors.registry import DeviceEntry, Directory, reload_after_miss
 from sensors.types import Point
 
@@ -81,12 +82,13 @@ def parse_message(message: RawMessage, directory: Directory, now: datetime) -> P
         if rest in {"telemetry", "heartbeat", "command/result"}:
             return _with_device_by_key(message, directory, now, key=key, kind=rest)
     if topic == TB_TELEMETRY or topic.startswith(TB_RPC_RESPONSE):
+        if not message.username:
+            return _unmounted_thingsboard(message)
         return _with_device_by_token(message, directory, now, kind=_tb_kind(topic))
     if parts[0] == TB_PREFIX and len(parts) >= 3:
         inner = "/".join(parts[2:])
         if inner == TB_TELEMETRY or inner.startswith(TB_RPC_RESPONSE):
-            routed = RawMessage(inner, message.payload, parts[1], message.received_at)
-            return _with_device_by_token(routed, directory, now, kind=_tb_kind(inner))
+            return _with_thingsboard_mount(message, directory, now, ident=parts[1], inner=inner)
     if len(parts) == 8 and parts[0] == "" and parts[1] == "sys" and parts[4:] == ["thing", "event", "property", "post"]:
         return _with_device_by_key(message, directory, now, key=parts[3], kind="alink", product_key=parts[2])
     if len(parts) == 7 and parts[0] == "" and parts[1] == "sys" and parts[4:6] == ["thing", "service"]:
@@ -96,6 +98,38 @@ def parse_message(message: RawMessage, directory: Directory, now: datetime) -> P
     parsed = Parsed(source=_clip(topic, 96), sample=_sample(message.payload))
     parsed.reject(R.UNKNOWN_TOPIC, _("未知主题 %(topic)s") % {"topic": _clip(topic, 120)})
     return parsed
+
+
+def _unmounted_thingsboard(message: RawMessage) -> Parsed:
+    """A ThingsBoard device's message that reached the consumer as the device sent it: the broker did not put it
+    under ``tb/<key>/``, so nothing says which device sent it. Recorded loudly, with the fix."""
+    parsed = Parsed(source="v1/devices/me (未挂载)", sample=_sample(message.payload))
+    parsed.reject(
+        R.BAD_TOKEN,
+        _(
+            "ThingsBoard 设备的消息没有身份: 代理未把 v1/devices/me/… 挂载到 tb/<设备编号>/ 下 "
+            '(EMQX 监听器 mountpoint = "tb/${clientid}/", 设备以设备编号为 Client ID; 见 docs/device-protocol.md)'
+        ),
+    )
+    return parsed
+
+
+def _with_thingsboard_mount(
+    message: RawMessage, directory: Directory, now: datetime, *, ident: str, inner: str
+) -> Parsed:
+    """``tb/<ident>/v1/devices/me/...``: the broker mounted a ThingsBoard device under ``tb/<its client id>/``, the
+    device key, which its RPC requests go out under too (sensors/commands.py). A token there (an older username
+    rewrite) is still understood."""
+    routed = RawMessage(inner, message.payload, ident, message.received_at)
+    if ident not in directory.by_key and hash_token(ident) not in directory.by_token_hash:
+        directory = reload_after_miss()
+    device = directory.by_key.get(ident)
+    if device is None:
+        return _with_device_by_token(routed, directory, now, kind=_tb_kind(inner))
+    parsed = Parsed(source=device.key, device=device, sample=_sample(message.payload))
+    if _tb_kind(inner) == "tb-rpc":
+        return _decode(parsed, routed, now, "command/result", command_id=inner.rsplit("/", 1)[-1])
+    return _decode(parsed, routed, now, "auto")
 
 
 def _tb_kind(topic: str) -> str:
@@ -119,8 +153,6 @@ def _with_device_by_key(
 
 def _with_device_by_token(message: RawMessage, directory: Directory, now: datetime, *, kind: str) -> Parsed:
     token = message.username or ""
-    from sensors.models import hash_token
-
     digest = hash_token(token) if token else ""
     device = directory.by_token_hash.get(digest) if digest else None
     if device is None and digest:

@@ -93,3 +93,10 @@ def test_mosquitto_acl_file_gives_each_device_its_own_topics(tmp_path):
     assert "pattern write shijiao/%u/telemetry" in lines
     assert "pattern read shijiao/%u/command" in lines
     assert not any(line.startswith("pattern") and "#" in line for line in lines)  # no device-wide wildcard
+
+
+def test_a_thingsboard_device_must_use_its_key_as_client_id_when_the_broker_says_which(client, broker_env, district):
+    device = DeviceFactory(apartment=district.mine, protocol="thingsboard")
+    token = device.issue_token()
+    assert ask(client, "auth", username=token, password="", clientid=device.key).status_code == 200
+    assert ask(client, "auth", username=token, password="", clientid="random-client-7").status_code == 403

@@ -53,9 +53,21 @@ def test_thingsboard_devices_get_the_rpc_topic_and_answer_on_the_response_topic(
     with django_capture_on_commit_callbacks(execute=True):
         command = command_send(device=device, action="unlock", actor=make_user("street_admin"), reason="消防疏散")
     assert published[0][0] == f"tb/tb-door/v1/devices/me/rpc/request/{command.pk}"
-    ingest_messages([RawMessage(f"tb/door-token/v1/devices/me/rpc/response/{command.pk}", '{"error": "jammed"}')])
+    # the answer comes back under the same identity (the broker's mount point tb/<client id = key>/)
+    ingest_messages([RawMessage(f"tb/tb-door/v1/devices/me/rpc/response/{command.pk}", '{"error": "jammed"}')])
     command.refresh_from_db()
     assert (command.status, command.result_message) == (DeviceCommand.Status.FAILED, "jammed")
+
+
+def test_a_thingsboard_answer_under_the_older_token_rewrite_still_closes_its_command(
+    make_device, make_user, published, django_capture_on_commit_callbacks
+):
+    device = make_device(key="tb-door", type_code="door_controller", token="door-token", protocol="thingsboard")
+    with django_capture_on_commit_callbacks(execute=True):
+        command = command_send(device=device, action="unlock", actor=make_user("street_admin"), reason="消防疏散")
+    ingest_messages([RawMessage(f"tb/door-token/v1/devices/me/rpc/response/{command.pk}", '{"ok": true}')])
+    command.refresh_from_db()
+    assert command.status == DeviceCommand.Status.SUCCEEDED
 
 
 def test_a_device_that_does_not_answer_times_out(make_device, make_user, published):

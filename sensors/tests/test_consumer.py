@@ -123,6 +123,37 @@ def test_it_stores_all_three_formats_published_through_mosquitto_and_survives_ga
     assert running.thread.is_alive() is False  # stopped because we asked, not because of the garbage
 
 
+def test_a_stock_thingsboard_device_on_plain_mosquitto_is_a_rejection_the_operators_see(
+    mqtt_url, make_device, client, make_user
+):
+    """`mosquitto_pub -u <token> -t v1/devices/me/telemetry` on a broker that mounts nothing: the consumer cannot
+    tell who sent it, so it stores nothing, and says so where operators look, with the fix."""
+    tb_token = f"tb-{uuid.uuid4().hex}"
+    tb = make_device(token=tb_token, protocol="thingsboard")
+    keyed = make_device(key=f"tbk-{uuid.uuid4().hex[:6]}", token=f"t-{uuid.uuid4().hex}", protocol="thingsboard")
+    client_id, group = ids()
+    running = Running(mqtt_url, client_id, group)
+    where = broker(mqtt_url)
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-tb-{uuid.uuid4().hex[:8]}")
+    pub.username_pw_set(tb_token)
+    pub.connect(where.host, where.port)
+    pub.loop_start()
+    try:
+        publish(pub, "v1/devices/me/telemetry", {"current": 7})
+        publish(pub, f"tb/{keyed.key}/v1/devices/me/telemetry", {"current": 8})  # mounted under its key: stored
+        assert wait_for(lambda: Rejection.objects.filter(source="v1/devices/me (未挂载)").exists())
+        assert wait_for(lambda: Reading.objects.filter(device=keyed).exists())
+    finally:
+        pub.disconnect()
+        running.stop()
+        forget_session(client_id, mqtt_url)
+    assert not Reading.objects.filter(device=tb).exists()
+    client.force_login(make_user("street_admin"))
+    rows = client.get("/api/v1/device-rejections/").json()["results"]
+    row = next(r for r in rows if r["source"] == "v1/devices/me (未挂载)")
+    assert row["count"] == 1 and "mountpoint" in row["last_detail"] and "device-protocol.md" in row["last_detail"]
+
+
 def test_readings_published_while_the_consumer_is_down_arrive_after_it_restarts(mqtt_url, make_device):
     device = make_device(key=f"p-{uuid.uuid4().hex[:6]}")
     client_id, group = ids()
