@@ -13,6 +13,7 @@ class AlertsConfig(AppConfig):
         from alerts import receivers
         from alerts.models import AlertRule, RuleCondition
         from alerts.rules import rule_cache, urgent_triggers
+        from residents.signals import suspicious_movement
         from sensors.signals import (
             device_command_closed,
             device_status_changed,
@@ -29,12 +30,7 @@ class AlertsConfig(AppConfig):
         readings_repeated.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings_repeated")
         device_status_changed.connect(receivers.on_device_status_changed, dispatch_uid="alerts.device_status")
         device_command_closed.connect(receivers.on_device_command_closed, dispatch_uid="alerts.device_command")
-        try:
-            from residents.signals import suspicious_movement
-        except ImportError:  # the residents app does not announce movements yet
-            pass
-        else:
-            suspicious_movement.connect(receivers.on_suspicious_movement, dispatch_uid="alerts.movement")
+        suspicious_movement.connect(receivers.on_suspicious_movement, dispatch_uid="alerts.movement")
         from alerts.models import Camera
         from alerts.push import camera_origins, forget_cameras
         from shijiao.security import add_media_origins

@@ -85,10 +85,7 @@ def _block_rows(ids: list[int], now, today: date) -> list[BlockFigures]:
     hazards = sources.hazard_figures(ids, today)
     feedback = sources.feedback_figures(ids)
 
-    def pick(source, pk: int, key: str, default=0):
-        """A figure of ``source`` (None when the source has not landed, so the screen can say so)."""
-        if source is None:
-            return None
+    def pick(source: sources.Figures, pk: int, key: str, default=0):
         return source.get(pk, {}).get(key, default)
 
     rows = []

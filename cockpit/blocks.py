@@ -89,7 +89,6 @@ def block_detail(apartment: Apartment) -> dict[str, Any]:
         "hazards": sources.block_hazards(apartment),
         "feedback": sources.block_feedback(apartment),
         "command": sources.command_entry(apartment),
-        "sources": sources.available(),
     }
 
 

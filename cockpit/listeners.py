@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import threading
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connection, transaction
 from django.db.models.signals import post_save
 
+from alerts.models import Alert
 from apartments.models import Room
-from cockpit.sources import _optional
+from apartments.signals import hazard_changed
+from residents.models import ResidencePermit, ResidenceRegistration, Tenancy
 from sensors.models import Device
+from sensors.signals import device_status_changed
+from services.models import Feedback
 
 DEBOUNCE_SECONDS = 5
 EAGER_DEBOUNCE_SECONDS = 1
@@ -77,26 +80,14 @@ def on_row_saved(sender, instance, **kwargs) -> None:
     schedule_block_refresh(apartment_id)
 
 
-# Rows of other apps whose saving changes a block's figures (models that have not landed are skipped).
-WATCHED = [
-    ("alerts", "Alert"),
-    ("services", "Feedback"),
-    ("residents", "Tenancy"),
-    ("residents", "ResidenceRegistration"),
-    ("residents", "ResidencePermit"),
-]
+# Rows of other apps whose saving changes a block's figures.
+WATCHED = [Alert, Feedback, Tenancy, ResidenceRegistration, ResidencePermit]
 
 
 def connect() -> None:
-    from sensors.signals import device_status_changed
-
     device_status_changed.connect(on_device_status_changed, dispatch_uid="cockpit.device_status")
-    hazard_signals = _optional("apartments.signals")
-    if hazard_signals is not None and hasattr(hazard_signals, "hazard_changed"):
-        hazard_signals.hazard_changed.connect(on_hazard_changed, dispatch_uid="cockpit.hazard_changed")
-    for label, name in WATCHED:
-        try:
-            model = apps.get_model(label, name)
-        except LookupError:
-            continue
-        post_save.connect(on_row_saved, sender=model, dispatch_uid=f"cockpit.saved.{label}.{name}")
+    hazard_changed.connect(on_hazard_changed, dispatch_uid="cockpit.hazard_changed")
+    for model in WATCHED:
+        post_save.connect(
+            on_row_saved, sender=model, dispatch_uid=f"cockpit.saved.{model._meta.app_label}.{model.__name__}"
+        )

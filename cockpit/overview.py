@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from accounts.models import Role, User
 from apartments.models import Apartment
 from apartments.scoping import apartments_for
-from cockpit import sources
 from cockpit.models import BlockDay, BlockFigures, BlockState
 from cockpit.risk import CRITICAL_KINDS, kind_label, list_separator, reasons_of
 
@@ -51,7 +50,7 @@ def area_name(user: User) -> str:
 
 
 def headline(user: User, today: date) -> dict[str, Any]:
-    """The headline figures; ``None`` marks a figure whose source has not landed yet."""
+    """The headline figures; ``None`` marks a figure not computed yet (no block figures, no acknowledged alarm)."""
     figs = figures_for(user)
     sums = figs.aggregate(
         residents=Sum("residents"),
@@ -75,7 +74,7 @@ def headline(user: User, today: date) -> dict[str, Any]:
     )
     days = _day_sums(user, today - timedelta(days=6), today)
     today_kinds = {f[len("alarms:") :]: v for (d, f), v in days.items() if d == today and f.startswith("alarms:")}
-    sums["alarms_today"] = int(sum(today_kinds.values())) if _has("alarms") else None
+    sums["alarms_today"] = int(sum(today_kinds.values()))
     sums["alarms_today_by_kind"] = [
         {"kind": k, "label": kind_label(k), "count": int(v), "critical": k in CRITICAL_KINDS}
         for k, v in sorted(today_kinds.items(), key=lambda kv: -kv[1])
@@ -89,10 +88,6 @@ def headline(user: User, today: date) -> dict[str, Any]:
     sums["states"] = {s.value: states.get(s.value, 0) for s in BlockState}
     sums["computed_at"] = timezone.localtime(sums["computed_at"]).isoformat() if sums["computed_at"] else None
     return sums
-
-
-def _has(source: str) -> bool:
-    return sources.available().get(source, False)
 
 
 def _day_sums(user: User, start: date, end: date, prefix: str | None = None) -> dict[tuple[date, str], float]:
@@ -176,7 +171,6 @@ KEY_WORK = [
 def key_work(user: User) -> list[dict[str, Any]]:
     """The five key-work panels (重点工作): figures and the blocks to act on first."""
     figs = list(figures_for(user).select_related("apartment"))
-    hazards_known = _has("hazards")
     panels = []
     for key, title, kinds, extra in KEY_WORK:
         per_block = []
@@ -194,7 +188,7 @@ def key_work(user: User) -> list[dict[str, Any]]:
             if weight > 0:
                 per_block.append((weight, f, detail))
         per_block.sort(key=lambda t: (-t[0], t[1].apartment.code))
-        figures = _panel_figures(key, figs, kinds, hazards_known)
+        figures = _panel_figures(key, figs, kinds)
         panels.append(
             {
                 "key": key,
@@ -237,13 +231,13 @@ def _fire_detail(f: BlockFigures, open_kind: int) -> str:
     return list_separator().join(parts)
 
 
-def _panel_figures(key: str, figs: list[BlockFigures], kinds, hazards_known: bool) -> list[dict[str, Any]]:
+def _panel_figures(key: str, figs: list[BlockFigures], kinds) -> list[dict[str, Any]]:
     def total(attr: str) -> int | None:
         values = [getattr(f, attr) for f in figs]
         known = [v for v in values if v is not None]
         return sum(known) if known else None
 
-    open_kind = sum(int((f.hazard_kinds_open or {}).get(k, 0)) for f in figs for k in kinds) if hazards_known else None
+    open_kind = sum(int((f.hazard_kinds_open or {}).get(k, 0)) for f in figs for k in kinds)
     if key == "personnel":
         residents = total("residents") or 0
         registered = total("registered")
@@ -264,7 +258,7 @@ def _panel_figures(key: str, figs: list[BlockFigures], kinds, hazards_known: boo
         ]
     return [
         {"label": _("待整改隐患"), "value": open_kind},
-        {"label": _("涉及公寓"), "value": None if open_kind is None else _blocks_with(figs, kinds)},
+        {"label": _("涉及公寓"), "value": _blocks_with(figs, kinds)},
     ]
 
 
@@ -283,8 +277,4 @@ def overview(user: User) -> dict[str, Any]:
         "blocks": block_rows(user),
         "top_risks": top_risks(user),
         "key_work": key_work(user),
-        "sources": {
-            key: {"label": str(label), "available": ok}
-            for (key, label), ok in zip(sources.SOURCES.items(), sources.available().values(), strict=True)
-        },
     }

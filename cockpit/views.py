@@ -59,7 +59,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         {
             "overview": overview(request.user),
             "plan": plan_svg(blocks_for(request.user)),
-            "alerts_ws": sources.alerts_ws_path(),
+            "alerts_ws": sources.ALERTS_WS_PATH,
         },
     )
 

@@ -50,13 +50,12 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, figures):
     assert "/admin/login/" in response["Location"]
 
 
-def test_the_overview_api_answers_figures_and_says_which_sources_wait(client, figures):
+def test_the_overview_api_answers_figures(client, figures):
     client.force_login(figures.users[Role.STREET_ADMIN])
     body = client.get("/api/v1/cockpit/overview").json()
     assert body["headline"]["residents"] == 5
     assert body["headline"]["devices"] == 4
     assert {p["title"] for p in body["key_work"]} == {"人员信息", "案件防范", "消防安全", "疫情防控", "垃圾分类"}
-    assert set(body["sources"]) >= {"alarms", "hazards", "registration", "feedback"}
     assert body["top_risks"][0]["name"] == "华丰工业园9号公寓"
 
 

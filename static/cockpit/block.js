@@ -4,7 +4,6 @@
   "use strict";
   const { esc, num, cookie, fill } = window.cockpitCommon;
   const detail = JSON.parse(document.getElementById("detail-data").textContent);
-  const PENDING = `<li class="pending-note">${esc(gettext("该模块数据待接入"))}</li>`;
   const LIST_SEP = pgettext("between reasons", "，");
 
   function spark(points) {
@@ -66,7 +65,6 @@
   function short(iso) { return iso ? iso.slice(5, 16).replace("T", " ") : ""; }
   function list(id, rows, row, empty) {
     const el = document.getElementById(id);
-    if (rows == null) { el.innerHTML = PENDING; return; }
     el.innerHTML = rows.length ? rows.map(row).join("") : `<li class="pending-note">${esc(empty)}</li>`;
   }
 
@@ -76,7 +74,7 @@
     const panel = document.getElementById("command-panel");
     if (!cmd) {
       btn.disabled = true;
-      btn.title = gettext("一键指挥模块待接入");
+      btn.title = gettext("没有启用的应急预案, 请先在后台启用预案");
       return;
     }
     btn.disabled = false;
