@@ -29,6 +29,14 @@ _JS_TRANSLATED = [
 ]
 
 
+def found(folder: Path, pattern: str) -> list[Path]:
+    """The files of ``folder`` matching ``pattern``, sorted; fails when there are none, so a moved or renamed
+    folder cannot make a check pass by checking nothing."""
+    paths = sorted(folder.glob(pattern))
+    assert paths, f"nothing to check: no {pattern} in {folder}"
+    return paths
+
+
 def _lines_with_chinese(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if CHINESE.search(line)]
 

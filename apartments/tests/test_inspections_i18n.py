@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import Role
 from apartments.hazards import hazard_create
 from apartments.models import Inspection
-from tests.untranslated import ROOT, catalog_problems, untranslated_in_script, untranslated_in_template
+from tests.untranslated import ROOT, catalog_problems, found, untranslated_in_script, untranslated_in_template
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +87,8 @@ def test_the_javascript_catalog_has_the_photo_count_in_english(client):
 
 
 def test_it_leaves_no_chinese_untranslated_in_the_inspection_pages():
-    templates = sorted((ROOT / "templates" / "inspections").glob("*.html"))
+    templates = found(ROOT / "templates" / "inspections", "*.html")
     assert {path.name: untranslated_in_template(path) for path in templates} == {path.name: [] for path in templates}
     assert untranslated_in_script(ROOT / "static" / "inspections" / "inspections.js") == []
-    for po in sorted((ROOT / "apartments" / "locale" / "en" / "LC_MESSAGES").glob("*.po")):
+    for po in found(ROOT / "apartments" / "locale" / "en" / "LC_MESSAGES", "*.po"):
         assert catalog_problems(po) == [], po.name

@@ -9,7 +9,7 @@ from residents import doors
 from residents.factories import ResidentFactory
 from residents.models import Tenancy
 from residents.tests.conftest import admin_as, api
-from tests.untranslated import ROOT, catalog_problems, untranslated_in_template
+from tests.untranslated import ROOT, catalog_problems, found, untranslated_in_template
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +127,6 @@ def test_the_elevator_lists_the_floors_in_english(housed, elevator):
 
 
 def test_it_leaves_no_chinese_untranslated_in_the_residents_pages():
-    templates = sorted((ROOT / "templates" / "residents").glob("*.html"))
+    templates = found(ROOT / "templates" / "residents", "*.html")
     assert {path.name: untranslated_in_template(path) for path in templates} == {path.name: [] for path in templates}
     assert catalog_problems(ROOT / "residents" / "locale" / "en" / "LC_MESSAGES" / "django.po") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.untranslated import ROOT, catalog_problems, untranslated_in_script, untranslated_in_template
+from tests.untranslated import ROOT, catalog_problems, found, untranslated_in_script, untranslated_in_template
 
 pytestmark = pytest.mark.django_db
 
@@ -34,5 +34,5 @@ def test_the_javascript_catalog_carries_the_h5_words_in_english(client):
 def test_it_leaves_no_chinese_untranslated_in_the_h5_client():
     assert untranslated_in_template(ROOT / "templates" / "h5" / "index.html") == []
     assert untranslated_in_script(ROOT / "static" / "h5" / "app.js") == []
-    for po in sorted((ROOT / "services" / "locale" / "en" / "LC_MESSAGES").glob("*.po")):
+    for po in found(ROOT / "services" / "locale" / "en" / "LC_MESSAGES", "*.po"):
         assert catalog_problems(po) == [], po.name
