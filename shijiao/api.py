@@ -6,14 +6,18 @@ messages follow ``Accept-Language`` (Chinese by default, English on request).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache as default_cache
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.core.signals import got_request_exception
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
@@ -43,6 +47,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(_("未找到"))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = DomainError(too_large_message(), code="payload_too_large", status_code=413)
+    elif isinstance(exc, SuspiciousOperation):  # too many fields or files, a broken multipart body...
+        exc = DomainError(_("请求格式有误, 无法处理"), code="bad_request")
     # Imported here: rest_framework.views loads the authentication classes, which import this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -77,6 +85,68 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
     return {"code": code, "message": str(exc.detail), "errors": {}}
+
+
+def too_large_message() -> str:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return _("请求体过大, 上限 %(mb)d MB; 照片请压缩后再上传") % {"mb": limit}
+
+
+def _status_body(status_code: int) -> dict[str, Any]:
+    """The envelope for an error that did not come from a DRF view (unknown path, server error, proxy limit)."""
+    known = {
+        400: ("bad_request", _("请求格式有误, 无法处理")),
+        403: ("forbidden", _("无权访问")),
+        404: ("not_found", _("未找到该接口或对象")),
+        405: ("method_not_allowed", _("不支持该请求方法")),
+        413: ("payload_too_large", too_large_message()),
+        500: ("server_error", _("服务器内部错误, 已记录, 请稍后再试")),
+    }
+    code, message = known.get(status_code, (f"http_{status_code}", _("请求未能完成 (HTTP %(status)d)")))
+    if status_code not in known:
+        message = message % {"status": status_code}
+    return {"code": code, "message": message, "errors": {}}
+
+
+class ApiErrorMiddleware:
+    """Every error under /api/ answers in the API's envelope, also those that never reach a DRF view: an unknown
+    path (404), a body Django refuses before parsing (400/413), a CSRF failure (403), an unexpected exception
+    (500, logged with its traceback; the client never sees it), in DEBUG as in production."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and response.status_code >= 400 and not _is_json(response):
+            response = _json_error(response.status_code, response)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, RequestDataTooBig):
+            return _json_error(413)
+        if isinstance(exception, SuspiciousOperation):
+            return _json_error(400)
+        if isinstance(exception, (Http404, PermissionDenied)):
+            return None  # Django's own answer (404/403), rewritten to the envelope in __call__
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s", request.path, exc_info=(type(exception), exception, exception.__traceback__)
+        )
+        got_request_exception.send(sender=None, request=request)  # error reporters (and the test client) hear it
+        return _json_error(500)
+
+
+def _is_json(response: HttpResponse) -> bool:
+    return (response.get("Content-Type") or "").startswith("application/json")
+
+
+def _json_error(status_code: int, original: HttpResponse | None = None) -> JsonResponse:
+    response = JsonResponse(_status_body(status_code), status=status_code, json_dumps_params={"ensure_ascii": False})
+    if original is not None and original.has_header("Allow"):
+        response["Allow"] = original["Allow"]
+    return response
 
 
 def _flatten(messages: Any) -> list[str]:
