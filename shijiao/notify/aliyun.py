@@ -11,10 +11,16 @@ import base64
 import hashlib
 import hmac
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
-from shijiao.notify.http import HttpAnswer, request
+from django.conf import settings
+
+from shijiao.notify.http import HttpAnswer, TransportError, request
+
+NETWORK_ERROR = "NetworkError"
 
 
 def percent_encode(value: str) -> str:
@@ -85,3 +91,48 @@ RETRYABLE_CODES = frozenset(
         "SignatureNonceUsed",
     }
 )
+
+
+@dataclass
+class Reply:
+    """What one Alibaba Cloud action answered: ``ok`` when its Code is "OK"."""
+
+    ok: bool
+    request_id: str = ""
+    code: str = ""
+    message: str = ""
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again later may help (network down, throttled, server error)."""
+        return not self.ok and (self.code == NETWORK_ERROR or self.code in RETRYABLE_CODES)
+
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def perform(endpoint: str, *, action: str, params: dict[str, str]) -> tuple[Reply, dict[str, Any]]:
+    """Call ``action`` (API version 2017-05-25) with the project's AccessKey; never raises for a remote failure.
+
+    Answers the reply and the answer's JSON body (empty when the network failed) for the action's own fields.
+    """
+    try:
+        answer = call(
+            endpoint,
+            action=action,
+            version="2017-05-25",
+            access_key_id=settings.ALIYUN_ACCESS_KEY_ID,
+            secret=settings.ALIYUN_ACCESS_KEY_SECRET,
+            params=params,
+        )
+    except TransportError as exc:
+        return Reply(ok=False, code=NETWORK_ERROR, message=str(exc)), {}
+    body = answer.body
+    code = str(body.get("Code", "") or f"HTTP{answer.status}")
+    reply = Reply(
+        ok=code == "OK",
+        request_id=str(body.get("RequestId", "")),
+        code=code,
+        message=str(body.get("Message", "") or answer.text[:200]),
+    )
+    return reply, body

@@ -13,22 +13,11 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from shijiao.notify import aliyun
-from shijiao.notify.http import TransportError
-
-NETWORK_ERROR = "NetworkError"
 
 
 @dataclass
-class SmsResult:
-    ok: bool
-    request_id: str = ""
-    biz_id: str = ""
-    code: str = ""
-    message: str = ""
-
-    @property
-    def retryable(self) -> bool:
-        return not self.ok and (self.code == NETWORK_ERROR or self.code in aliyun.RETRYABLE_CODES)
+class SmsResult(aliyun.Reply):
+    biz_id: str = ""  # comes back in the delivery receipt
 
 
 def send_sms(
@@ -54,23 +43,5 @@ def send_sms(
         "TemplateParam": json.dumps(template_param, ensure_ascii=False, separators=(",", ":")),
         "OutId": out_id,
     }
-    try:
-        answer = aliyun.call(
-            settings.ALIYUN_SMS_ENDPOINT,
-            action="SendSms",
-            version="2017-05-25",
-            access_key_id=settings.ALIYUN_ACCESS_KEY_ID,
-            secret=settings.ALIYUN_ACCESS_KEY_SECRET,
-            params=params,
-        )
-    except TransportError as exc:
-        return SmsResult(ok=False, code=NETWORK_ERROR, message=str(exc))
-    body = answer.body
-    code = str(body.get("Code", "") or f"HTTP{answer.status}")
-    return SmsResult(
-        ok=code == "OK",
-        request_id=str(body.get("RequestId", "")),
-        biz_id=str(body.get("BizId", "")),
-        code=code,
-        message=str(body.get("Message", "") or answer.text[:200]),
-    )
+    reply, body = aliyun.perform(settings.ALIYUN_SMS_ENDPOINT, action="SendSms", params=params)
+    return SmsResult(**reply.fields(), biz_id=str(body.get("BizId", "")))

@@ -12,20 +12,11 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from shijiao.notify import aliyun
-from shijiao.notify.http import TransportError
 
 
 @dataclass
-class VoiceResult:
-    ok: bool
-    request_id: str = ""
+class VoiceResult(aliyun.Reply):
     call_id: str = ""
-    code: str = ""
-    message: str = ""
-
-    @property
-    def retryable(self) -> bool:
-        return not self.ok and (self.code == "NetworkError" or self.code in aliyun.RETRYABLE_CODES)
 
 
 def call_by_tts(
@@ -50,23 +41,5 @@ def call_by_tts(
         "PlayTimes": str(max(1, min(play_times, 3))),
         "OutId": out_id,
     }
-    try:
-        answer = aliyun.call(
-            settings.ALIYUN_VOICE_ENDPOINT,
-            action="SingleCallByTts",
-            version="2017-05-25",
-            access_key_id=settings.ALIYUN_ACCESS_KEY_ID,
-            secret=settings.ALIYUN_ACCESS_KEY_SECRET,
-            params=params,
-        )
-    except TransportError as exc:
-        return VoiceResult(ok=False, code="NetworkError", message=str(exc))
-    body = answer.body
-    code = str(body.get("Code", "") or f"HTTP{answer.status}")
-    return VoiceResult(
-        ok=code == "OK",
-        request_id=str(body.get("RequestId", "")),
-        call_id=str(body.get("CallId", "")),
-        code=code,
-        message=str(body.get("Message", "") or answer.text[:200]),
-    )
+    reply, body = aliyun.perform(settings.ALIYUN_VOICE_ENDPOINT, action="SingleCallByTts", params=params)
+    return VoiceResult(**reply.fields(), call_id=str(body.get("CallId", "")))
