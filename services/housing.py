@@ -12,9 +12,10 @@ from accounts.models import Role, User
 from apartments.models import Room
 from apartments.scoping import apartments_for
 from residents.models import Tenancy
-from services.models import Facility, RentalListing, SavedListing, ViewingRequest
+from services.models import Facility, RentalListing, RentalPhoto, SavedListing, ViewingRequest
 from services.residence import display_name_of
 from shijiao.errors import DomainError
+from shijiao.images import clean_image
 
 
 def with_vacancy(listings: QuerySet[RentalListing]) -> QuerySet[RentalListing]:
@@ -77,6 +78,18 @@ def listing_update(*, listing: RentalListing, by: User, **fields) -> RentalListi
         raise DomainError(_("该公寓没有这种房型的房间"), code="no_such_rooms")
     listing.save()
     return listing
+
+
+@transaction.atomic
+def listing_photo_add(*, listing: RentalListing, content: bytes, name: str) -> RentalPhoto:
+    """Add a photo to a listing (checked and re-encoded; ImageRejected when it is not a usable image).
+
+    Saving the photo makes the cached rental lists stale (services/receivers.py).
+    """
+    photo = clean_image(content, name=name)
+    return RentalPhoto.objects.create(
+        listing=listing, image=photo.content, thumbnail=photo.thumbnail, width=photo.width, height=photo.height
+    )
 
 
 def listing_save(*, listing: RentalListing, by: User) -> SavedListing:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from services.jobs import EDITABLE_FIELDS
 from services.models import (
     Appointment,
     Article,
@@ -113,17 +114,7 @@ class EnterpriseJobSerializer(serializers.ModelSerializer):
             "id",
             "enterprise",
             "enterprise_name",
-            "title",
-            "description",
-            "wage_min",
-            "wage_max",
-            "working_hours",
-            "location",
-            "benefits",
-            "dormitory_provided",
-            "headcount",
-            "contact_name",
-            "contact_phone",
+            *EDITABLE_FIELDS,  # what the enterprise may edit is the domain's rule
             "status",
             "review_note",
             "published_at",

@@ -44,7 +44,6 @@ from services.models import (
 from services.residence import home_apartment
 from shijiao.api import PUBLIC_THROTTLES, THROTTLES, CursorPage, LazyAuthenticationMixin
 from shijiao.errors import DomainError
-from shijiao.images import clean_image
 
 SEARCH = [DjangoFilterBackend, filters.SearchFilter]
 IsStreet = roles_allowed(Role.STREET_ADMIN)
@@ -386,14 +385,7 @@ class ManagedRentalViewSet(
         upload = request.FILES.get("file")
         if upload is None:
             raise DomainError(_("请选择要上传的图片 (字段 file)"), code="file_required")
-        photo = clean_image(upload.read(), name=upload.name)
-        row = RentalPhoto.objects.create(
-            listing=listing, image=photo.content, thumbnail=photo.thumbnail, width=photo.width, height=photo.height
-        )
-        RentalListing.objects.filter(pk=listing.pk).update()  # keep updated_at semantics simple
-        from services.cache import bump
-
-        bump("rentals")
+        row = housing.listing_photo_add(listing=listing, content=upload.read(), name=upload.name)
         return Response(s.PhotoSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
