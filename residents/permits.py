@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from residents.models import ResidencePermit, Resident, Tenancy
 from residents.registration import registered_since
+from residents.reviews import locked_in_status, required_reason
 from shijiao.errors import DomainError
 from shijiao.pii import mask_name
 
@@ -85,19 +86,11 @@ def permit_apply(*, resident: Resident, basis: str = "", today: date | None = No
         raise DomainError(_("已有待审核或有效的居住证"), code="already_applied")
 
 
-def _locked(permit: ResidencePermit) -> ResidencePermit:
-    return ResidencePermit.objects.select_for_update().get(pk=permit.pk)
-
-
 @transaction.atomic
 def permit_issue(*, permit: ResidencePermit, by: User, today: date | None = None) -> ResidencePermit:
     """Approve an application and issue the permit with its number and validity."""
     today = today or timezone.localdate()
-    permit = _locked(permit)
-    if permit.status != Status.APPLIED:
-        raise DomainError(
-            _("居住证%(status)s, 只能签发待审核的申请") % {"status": permit.get_status_display()}, code="not_applied"
-        )
+    permit = locked_in_status(permit, Status.APPLIED, _("居住证%(status)s, 只能签发待审核的申请"), code="not_applied")
     permit.status = Status.ISSUED
     permit.reviewed_at = timezone.now()
     permit.reviewed_by = by
@@ -110,16 +103,10 @@ def permit_issue(*, permit: ResidencePermit, by: User, today: date | None = None
 
 @transaction.atomic
 def permit_reject(*, permit: ResidencePermit, by: User, reason: str) -> ResidencePermit:
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(_("不予通过时请填写原因"), code="reason_required")
-    permit = _locked(permit)
-    if permit.status != Status.APPLIED:
-        raise DomainError(
-            _("居住证%(status)s, 只能审核待审核的申请") % {"status": permit.get_status_display()}, code="not_applied"
-        )
+    reason = required_reason(reason, _("不予通过时请填写原因"))
+    permit = locked_in_status(permit, Status.APPLIED, _("居住证%(status)s, 只能审核待审核的申请"), code="not_applied")
     permit.status = Status.REJECTED
-    permit.reject_reason = reason[:255]
+    permit.reject_reason = reason
     permit.reviewed_at = timezone.now()
     permit.reviewed_by = by
     permit.save()
@@ -128,17 +115,11 @@ def permit_reject(*, permit: ResidencePermit, by: User, reason: str) -> Residenc
 
 @transaction.atomic
 def permit_revoke(*, permit: ResidencePermit, by: User, reason: str) -> ResidencePermit:
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(_("吊销时请填写原因"), code="reason_required")
-    permit = _locked(permit)
-    if permit.status != Status.ISSUED:
-        raise DomainError(
-            _("居住证%(status)s, 只能吊销已签发的居住证") % {"status": permit.get_status_display()}, code="not_issued"
-        )
+    reason = required_reason(reason, _("吊销时请填写原因"))
+    permit = locked_in_status(permit, Status.ISSUED, _("居住证%(status)s, 只能吊销已签发的居住证"), code="not_issued")
     permit.status = Status.REVOKED
     permit.revoked_at = timezone.now()
-    permit.revoke_reason = reason[:255]
+    permit.revoke_reason = reason
     permit.save()
     return permit
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from residents.models import ResidenceRegistration, Tenancy
+from residents.reviews import locked_in_status, required_reason
 from shijiao.errors import DomainError
 
 Status = ResidenceRegistration.Status
@@ -74,19 +75,12 @@ def registration_submit(*, tenancy: Tenancy, by: User, purpose: str = "work") ->
     return registration
 
 
-def _locked(registration: ResidenceRegistration) -> ResidenceRegistration:
-    return ResidenceRegistration.objects.select_for_update().get(pk=registration.pk)
-
-
 @transaction.atomic
 def registration_confirm(*, registration: ResidenceRegistration, by: User) -> ResidenceRegistration:
     """The block's manager or the police station confirms a submitted registration."""
-    registration = _locked(registration)
-    if registration.status != Status.SUBMITTED:
-        raise DomainError(
-            _("居住登记%(status)s, 只能确认待确认的登记") % {"status": registration.get_status_display()},
-            code="not_submitted",
-        )
+    registration = locked_in_status(
+        registration, Status.SUBMITTED, _("居住登记%(status)s, 只能确认待确认的登记"), code="not_submitted"
+    )
     registration.status = Status.CONFIRMED
     registration.confirmed_at = registration.reviewed_at = timezone.now()
     registration.reviewed_by = by
@@ -97,17 +91,12 @@ def registration_confirm(*, registration: ResidenceRegistration, by: User) -> Re
 @transaction.atomic
 def registration_return(*, registration: ResidenceRegistration, by: User, reason: str) -> ResidenceRegistration:
     """Send a submitted registration back to the resident with a reason they can act on."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(_("退回时请填写原因"), code="reason_required")
-    registration = _locked(registration)
-    if registration.status != Status.SUBMITTED:
-        raise DomainError(
-            _("居住登记%(status)s, 只能退回待确认的登记") % {"status": registration.get_status_display()},
-            code="not_submitted",
-        )
+    reason = required_reason(reason, _("退回时请填写原因"))
+    registration = locked_in_status(
+        registration, Status.SUBMITTED, _("居住登记%(status)s, 只能退回待确认的登记"), code="not_submitted"
+    )
     registration.status = Status.RETURNED
-    registration.return_reason = reason[:255]
+    registration.return_reason = reason
     registration.reviewed_at = timezone.now()
     registration.reviewed_by = by
     registration.save()
@@ -135,12 +124,9 @@ def registration_end_for_check_out(*, tenancy: Tenancy, by: User | None) -> Resi
 @transaction.atomic
 def deregistration_confirm(*, registration: ResidenceRegistration, by: User) -> ResidenceRegistration:
     """The manager or the police confirm that the departure was reported: the registration is ended."""
-    registration = _locked(registration)
-    if registration.status != Status.DEREGISTERING:
-        raise DomainError(
-            _("居住登记%(status)s, 无需注销") % {"status": registration.get_status_display()},
-            code="not_deregistering",
-        )
+    registration = locked_in_status(
+        registration, Status.DEREGISTERING, _("居住登记%(status)s, 无需注销"), code="not_deregistering"
+    )
     registration.status = Status.ENDED
     registration.deregistered_at = timezone.now()
     registration.deregistered_by = by
