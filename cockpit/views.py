@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import roles_allowed
 from apartments.models import Apartment
-from cockpit import reports, sources
+from cockpit import live, reports, sources
 from cockpit.blocks import block_detail
 from cockpit.overview import blocks_for, may_use_cockpit, overview
 from cockpit.plan import plan_svg
@@ -52,13 +52,15 @@ def _block_for(request: HttpRequest, pk: int) -> Apartment:
 @require_GET
 @cockpit_page
 def screen(request: HttpRequest) -> HttpResponse:
-    """The 1920×1080 big screen; the first view comes embedded, so it draws without waiting for the API."""
+    """The big screen (drawn at 1920×1080, scaled to any wall); the first view and every open alarm come
+    embedded, so it draws without waiting for the API or the WebSocket."""
     return render(
         request,
         "cockpit/screen.html",
         {
             "overview": overview(request.user),
             "plan": plan_svg(blocks_for(request.user)),
+            "live": live.open_alarms(request.user),
             "alerts_ws": sources.ALERTS_WS_PATH,
         },
     )
@@ -123,3 +125,26 @@ class BlockDetailView(APIView):
         if apartment is None:
             raise DomainError(_("没有这个公寓，或不在您的辖区内"), code="not_found", status_code=404)
         return Response(block_detail(apartment))
+
+
+class OpenAlarmsView(APIView):
+    """GET /api/v1/cockpit/alarms: every open alarm in the viewer's scope, in handling order."""
+
+    permission_classes = [IsCockpitUser]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="驾驶舱未处置报警")
+    def get(self, request):
+        return Response(live.open_alarms(request.user))
+
+
+class AlarmTimelineView(APIView):
+    """GET /api/v1/cockpit/alarms/<id>/timeline: what happened when, who was reached, what each device did."""
+
+    permission_classes = [IsCockpitUser]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="报警处置时间线")
+    def get(self, request, pk: int):
+        data = live.alarm_timeline(request.user, pk)
+        if data is None:
+            raise DomainError(_("没有这条报警，或不在您的辖区内"), code="not_found", status_code=404)
+        return Response(data)

@@ -38,7 +38,7 @@ def test_the_big_screen_speaks_english_to_a_browser_that_asks_for_it(client, fig
 
     assert '<html lang="en">' in html
     assert f"<h1>{settings.DEMO_SUB_DISTRICT} · Migrant Housing Digital Cockpit</h1>" in html
-    for text in ("Key figures", "Live alarms", "No new alarms", "Turn alarm sound on", "Blocks to act on this week"):
+    for text in ("Key figures", "Live alarms", "No open alarms", "Turn alarm sound on", "Blocks to act on this week"):
         assert text in html
     assert 'aria-label="Map of the blocks in the area"' in html and ">500 m<" in html
     assert not CHINESE.findall(fixed_text(html))

@@ -8,18 +8,42 @@
   const body = document.body;
   const state = { overview: JSON.parse(document.getElementById("overview-data").textContent), charts: {} };
   const cockpit = (window.cockpit = { beeps: 0, alarmsShown: 0, flashed: [], state });
+  state.live = JSON.parse(document.getElementById("alarms-data").textContent);
 
-  const COLOURS = ["#ff4d4f", "#f5a524", "#3ee0ff", "#2fd18b", "#a77bff", "#ff8a3d", "#5b8cff", "#e0e052"];
+  // --- the stage: drawn at 1920×1080, scaled to fill any wall with its proportions kept ----------
+  const stage = document.getElementById("stage");
+  function fit() {
+    const w = window.innerWidth, h = window.innerHeight;
+    const scale = Math.min(w / 1920, h / 1080);
+    stage.style.setProperty("--stage-scale", String(scale));
+    stage.style.setProperty("--stage-x", `${Math.round((w - 1920 * scale) / 2)}px`);
+    stage.style.setProperty("--stage-y", `${Math.round((h - 1080 * scale) / 2)}px`);
+    cockpit.scale = scale;
+  }
+  fit();
+
+  // One colour per alarm kind everywhere (a kind keeps its colour when others come and go).
+  const KIND_COLOURS = { wire_temp: "#ff4d4f", residual_current: "#ff8a3d", current: "#e0a040", voltage: "#e0e052",
+    smoke: "#ff6fb1", fire: "#ff2d2d", fire_alarm: "#ff2d2d", pressure: "#3e7bff", hydrant_pressure: "#3e7bff",
+    level: "#3ee0ff", level_pct: "#3ee0ff", water_level: "#3ee0ff", obstructed: "#a77bff", fire_exit: "#a77bff",
+    offline: "#8a97a9", device_offline: "#8a97a9", battery: "#2fd18b" };
+  const SPARE = ["#5b8cff", "#c0ff6b", "#ffb3b3", "#79ffe1", "#d9a7ff"];
+  function kindColour(kind) {
+    if (KIND_COLOURS[kind]) return KIND_COLOURS[kind];
+    let h = 0;
+    for (const c of String(kind)) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    return SPARE[h % SPARE.length];
+  }
 
   // --- figures ---------------------------------------------------------------------------------
   function tile(label, value, sub, cls) {
     const pending = value == null;
-    return `<div class="tile ${cls || ""}"><div class="label">${esc(label)}</div>` +
-      `<div class="value${pending ? " pending" : ""}">${esc(pending ? PENDING : value)}</div>` +
-      `<div class="sub">${esc(sub || "")}</div></div>`;
+    return `<div class="tile ${cls || ""}"><div class="label">${esc(label)}</div><div class="line">` +
+      `<span class="value${pending ? " pending" : ""}">${esc(pending ? PENDING : value)}</span>` +
+      (sub ? `<span class="sub">${esc(sub)}</span>` : "") + `</div></div>`;
   }
   function renderTiles(h) {
-    const kinds = (h.alarms_today_by_kind || []).map((k) => fill(gettext("%(label)s%(count)s"), k)).join(" ");
+    const criticalToday = (h.alarms_today_by_kind || []).filter((k) => k.critical).reduce((n, k) => n + k.count, 0);
     const rate = h.registration_rate == null ? null : (h.registration_rate * 100).toFixed(1) + "%";
     const online = h.devices ? `${num(h.devices_online)}/${num(h.devices)}` : "0";
     document.getElementById("tiles").innerHTML = [
@@ -30,10 +54,11 @@
       tile(gettext("已发居住证"), num(h.permits), gettext("电子居住证")),
       tile(gettext("设备在线"), online, h.devices ?
         fill(gettext("在线率 %(rate)s"), { rate: ((100 * h.devices_online) / h.devices).toFixed(1) + "%" }) : ""),
-      tile(gettext("今日报警"), num(h.alarms_today), kinds || gettext("暂无"), h.alarms_today ? "bad" : ""),
+      tile(gettext("今日报警"), num(h.alarms_today), criticalToday ?
+        fill(gettext("紧急类 %(n)s"), { n: num(criticalToday) }) : gettext("无紧急类"), h.alarms_today ? "bad" : ""),
       tile(gettext("平均响应"),
         h.ack_average_seconds == null && h.alarms_today != null ? gettext("暂无确认") : duration(h.ack_average_seconds),
-        gettext("近7天报警确认用时")),
+        gettext("近7天确认用时")),
       tile(gettext("未处置报警"), num(h.alarms_open),
         h.alarms_critical_open ? fill(gettext("紧急 %(n)s"), { n: h.alarms_critical_open }) : "", h.alarms_open ? "bad" : ""),
       tile(gettext("逾期未登记"), num(h.registration_overdue), gettext("超过登记期限"), h.registration_overdue ? "warn" : ""),
@@ -75,13 +100,30 @@
   // --- key work and top ten -------------------------------------------------------------------
   function renderKeyWork(panels) {
     document.getElementById("keywork").innerHTML = panels.map((p) => {
+      if (p.figures.every((f) => f.value == null)) {
+        return `<div class="kw" data-key="${esc(p.key)}"><h3>${esc(p.title)}</h3>` +
+          `<p class="nosource">${esc(p.no_source || gettext("数据来源尚未接入，暂不统计"))}</p></div>`;
+      }
       const dl = p.figures.map((f) => `<dt>${esc(f.label)}</dt><dd class="${f.value == null ? "pending" : ""}">` +
         `${esc(f.value == null ? PENDING : num(f.value))}</dd>`).join("");
       const li = p.to_act.length ? p.to_act.map((a) => `<li data-block="${a.id}" title="${esc(a.detail)}">` +
-        `${esc(a.name)}<span class="d">${esc(a.detail)}</span></li>`).join("") :
+        `${esc(a.name)}${a.detail ? `<span class="d">${esc(a.detail)}</span>` : ""}</li>`).join("") :
         `<li class="none">${esc(gettext("暂无待办"))}</li>`;
       return `<div class="kw" data-key="${esc(p.key)}"><h3>${esc(p.title)}</h3><dl>${dl}</dl><ul>${li}</ul></div>`;
     }).join("");
+    document.querySelectorAll("#keywork ul").forEach((ul) => fitList(ul, gettext("另有 %(n)s 个公寓")));
+  }
+  /** Drops the last items of ``list`` that do not fit in its box and says how many more there are. */
+  function fitList(list, moreText) {
+    let hidden = 0;
+    const items = () => [...list.children].filter((li) => !li.classList.contains("more"));
+    while (list.scrollHeight > list.clientHeight + 1 && items().length > 1) {
+      items().pop().remove();
+      hidden += 1;
+      let more = list.querySelector(".more");
+      if (!more) { more = document.createElement("li"); more.className = "more"; list.append(more); }
+      more.textContent = fill(moreText, { n: hidden });
+    }
   }
   function renderTop(rows) {
     document.getElementById("top").innerHTML = rows.length ? rows.map((r, i) =>
@@ -97,25 +139,25 @@
   }
 
   // --- charts ----------------------------------------------------------------------------------
-  const axisStyle = { axisLine: { lineStyle: { color: "#2a4a6d" } }, axisLabel: { color: "#8fa6bf" },
+  const axisStyle = { axisLine: { lineStyle: { color: "#2a4a6d" } }, axisLabel: { color: "#b9cce0", fontSize: 16 },
     splitLine: { lineStyle: { color: "#132c4a" } } };
-  const base = { animation: false, textStyle: { fontFamily: "Noto Sans CJK SC, Microsoft YaHei, sans-serif" },
-    grid: { left: 40, right: 12, top: 30, bottom: 24 }, tooltip: { trigger: "axis" },
-    legend: { top: 0, textStyle: { color: "#b9cce0" }, itemWidth: 12, itemHeight: 8 } };
+  const base = { animation: false, textStyle: { fontFamily: "Noto Sans CJK SC, Microsoft YaHei, sans-serif", fontSize: 16 },
+    grid: { left: 48, right: 12, top: 34, bottom: 28 }, tooltip: { trigger: "axis" },
+    legend: { top: 0, textStyle: { color: "#d8e6f5", fontSize: 16 }, itemWidth: 16, itemHeight: 10 } };
   function chart(id) {
     if (!state.charts[id]) state.charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
     return state.charts[id];
   }
   function renderCharts(t) {
-    const alarmSeries = t.alarms.length ? t.alarms.map((a, i) => ({ name: a.label, type: "bar", stack: "a",
-      data: a.data, itemStyle: { color: COLOURS[i % COLOURS.length] } })) :
-      [{ name: gettext("报警"), type: "bar", data: t.days.map(() => 0), itemStyle: { color: COLOURS[0] } }];
-    chart("chart-alarms").setOption({ ...base, color: COLOURS,
+    const alarmSeries = t.alarms.length ? t.alarms.map((a) => ({ name: a.label, type: "bar", stack: "a",
+      data: a.data, itemStyle: { color: kindColour(a.kind) } })) :
+      [{ name: gettext("报警"), type: "bar", data: t.days.map(() => 0), itemStyle: { color: "#ff4d4f" } }];
+    chart("chart-alarms").setOption({ ...base,
       xAxis: { type: "category", data: t.days, ...axisStyle }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
       series: alarmSeries }, true);
     const hours = Array.from({ length: 24 }, (_, h) => pad(h));
     chart("chart-door").setOption({ ...base,
-      xAxis: { type: "category", data: hours, ...axisStyle }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
+      xAxis: { type: "category", data: hours, ...axisStyle, axisLabel: { ...axisStyle.axisLabel, interval: 2 } }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
       series: [
         { name: gettext("今日"), type: "bar", data: t.door_today, itemStyle: { color: "#3ee0ff" } },
         { name: gettext("近7天日均"), type: "line", data: t.door_week_average, smooth: true, symbol: "none",
@@ -126,7 +168,7 @@
       series: [
         { name: gettext("入住"), type: "line", data: t.check_ins, smooth: true, itemStyle: { color: "#2fd18b" } },
         { name: gettext("退房"), type: "line", data: t.check_outs, smooth: true, itemStyle: { color: "#f5a524" } },
-        { name: gettext("居住登记"), type: "bar", data: t.registrations, itemStyle: { color: "#3e7bff" }, barWidth: 8 },
+        { name: gettext("居住登记"), type: "bar", data: t.registrations, itemStyle: { color: "#3e7bff" }, barWidth: 10 },
       ] }, true);
   }
 
@@ -135,6 +177,7 @@
     renderPlan(o.blocks, o.headline.states);
     renderKeyWork(o.key_work);
     renderTop(o.top_risks);
+    pager(document.getElementById("top"), "top-page");
     renderCharts(o.trends);
     // Blocks still flashing keep flashing until their alarm is handled.
     for (const id of flashing) blockEls.get(id) && blockEls.get(id).classList.add("flash");
@@ -157,7 +200,6 @@
   // --- live alarms -----------------------------------------------------------------------------
   const flashing = new Set();
   const feed = document.getElementById("feed");
-  const seen = new Map();
   let audio = null, soundOn = false;
   const soundBtn = document.getElementById("sound");
   soundBtn.addEventListener("click", () => {
@@ -184,83 +226,239 @@
     clearTimeout(bannerTimer); bannerTimer = setTimeout(() => { banner.hidden = true; }, 8000);
   }
 
-  /** Accepts the alerts app's alarm messages (see docs/alerts.md) and returns one flat alarm or null. */
-  function normalise(msg) {
-    const a = msg.alarm || msg.alert || msg.data || msg;
-    if (!a || a.id == null) return null;
-    const apt = a.apartment && typeof a.apartment === "object" ? a.apartment : {};
-    return {
-      id: a.id,
-      event: msg.event || "",
-      apartmentId: Number(a.apartment_id != null ? a.apartment_id : apt.id),
-      apartmentName: a.apartment_name || apt.name || "",
-      kind: a.kind_label || a.severity_label || a.kind || "",
-      severity: a.severity || a.level || "",
-      critical: a.critical === true || String(a.severity) === "critical",
-      status: a.status_label || a.status_display || a.status || "",
-      state: String(a.status || ""),
-      open: a.is_open != null ? a.is_open : String(a.status) !== "closed",
-      at: a.raised_at || a.created_at || a.at || null,
-      text: a.title || a.message || a.summary || "",
-    };
+  // Every open alarm, in the order an operator handles them: unacknowledged critical first (cockpit/live.py
+  // sorts the same way). Filled from the page itself, kept current by the alerts WebSocket and the API.
+  const alarms = new Map();
+  let alarmsTotal = 0;
+  const RANK = { critical: 0, major: 1, minor: 2, warning: 3 };
+  function order(a, b) {
+    const ca = a.severity === "critical" && !a.acknowledged_at, cb = b.severity === "critical" && !b.acknowledged_at;
+    if (ca !== cb) return ca ? -1 : 1;
+    const ra = RANK[a.severity] ?? 9, rb = RANK[b.severity] ?? 9;
+    if (ra !== rb) return ra - rb;
+    if (!a.acknowledged_at !== !b.acknowledged_at) return a.acknowledged_at ? 1 : -1;
+    return String(b.raised_at).localeCompare(String(a.raised_at));
   }
-  let lastVersion = null;
+  function ageText(iso) {
+    const minutes = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000));
+    if (minutes < 60) return fill(ngettext("%(n)s分钟", "%(n)s分钟", minutes), { n: minutes });
+    const hours = Math.floor(minutes / 60);
+    return fill(gettext("%(h)s小时%(m)s分"), { h: hours, m: minutes % 60 });
+  }
+  function escalationText(a) {
+    if (!a.escalation_planned) return gettext("无升级步骤");
+    if (!a.escalation_done) return fill(gettext("未升级（共%(n)s级）"), { n: a.escalation_planned });
+    return fill(gettext("已升级至第%(step)s级/共%(n)s级"), { step: a.escalation_done, n: a.escalation_planned });
+  }
+  function ackText(a) {
+    if (!a.acknowledged_at) return `<span class="unack">${esc(gettext("无人确认"))}</span>`;
+    const who = a.acknowledged_by || gettext("未知");
+    const via = a.acknowledged_via_label ? fill(gettext("（%(via)s）"), { via: a.acknowledged_via_label }) : "";
+    return `<span class="ack">${esc(fill(gettext("%(who)s已确认"), { who }) + via)}</span>`;
+  }
+  function rowHtml(a) {
+    const place = a.apartment ? a.apartment.name : "";
+    return `<span class="w"><span class="lvl ${esc(a.severity)}">${esc(a.severity_label)}</span>` +
+      `<b>${esc(place)}</b>${esc(a.title)}</span>` +
+      `<span class="age" data-raised="${esc(a.raised_at)}">${esc(ageText(a.raised_at))}</span>` +
+      `<span class="m">${esc(a.status_label)} · ${ackText(a)} · ${esc(escalationText(a))}</span>`;
+  }
+  function renderFeed() {
+    const rows = [...alarms.values()].sort(order);
+    feed.innerHTML = rows.length ? rows.map((a) =>
+      `<li data-alarm="${a.id}" data-block="${a.apartment ? a.apartment.id : ""}" data-severity="${esc(a.severity)}"` +
+      ` class="${a.severity === "critical" ? "critical" : ""}${a.id === selectedId ? " selected" : ""}` +
+      `${freshIds.has(a.id) ? " fresh" : ""}">${rowHtml(a)}</li>`).join("") :
+      `<li class="empty">${esc(gettext("暂无未处置报警"))}</li>`;
+    alarmsTotal = Math.max(alarmsTotal, rows.length);
+    const critical = rows.filter((a) => a.severity === "critical").length;
+    document.getElementById("feed-count").textContent = rows.length ?
+      fill(ngettext("共 %(n)s 条", "共 %(n)s 条", alarmsTotal), { n: alarmsTotal }) +
+      (critical ? fill(gettext("，紧急 %(n)s"), { n: critical }) : "") : "";
+    cockpit.alarmsShown = rows.length;
+    pager(feed, "feed-page");
+    chooseTimeline();
+  }
+  function applyLive(data) {
+    const fresh = new Map((data.alarms || []).map((a) => [a.id, a]));
+    alarms.clear();
+    fresh.forEach((a, id) => alarms.set(id, a));
+    alarmsTotal = data.total || alarms.size;
+    renderFeed();
+  }
+  function merge(a) {
+    const known = alarms.get(a.id);
+    if (a.closed_at) {
+      if (known) { alarms.delete(a.id); alarmsTotal = Math.max(0, alarmsTotal - 1); }
+      return;
+    }
+    if (!known) alarmsTotal += 1;
+    // The push has no escalation figures; keep what the API said until it answers again.
+    alarms.set(a.id, { escalation_done: 0, escalation_planned: 0, ...(known || {}), ...a });
+  }
+  let liveTimer = null;
+  function refetchAlarmsSoon() {
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(async () => {
+      try {
+        const r = await fetch(body.dataset.alarmsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (r.ok) applyLive(await r.json());
+      } catch (err) { console.warn("alarms refresh failed", err); }
+    }, 1500);
+  }
+  // Minutes since raised move on by themselves.
+  setInterval(() => feed.querySelectorAll(".age").forEach((el) => { el.textContent = ageText(el.dataset.raised); }), 20000);
+
+  // Lists longer than their panel turn pages by themselves: every row stays in the list, one page of
+  // whole rows is shown at a time.
+  const PAGE_MS = 8000;
+  function pager(list, labelId) {
+    const label = document.getElementById(labelId);
+    const rows = [...list.children];
+    rows.forEach((li) => { li.hidden = false; });
+    const keep = Number(list.dataset.page || 0);
+    const pages = [];
+    let used = list.clientHeight + 1;
+    for (const li of rows) {
+      const h = li.offsetHeight;
+      if (used + h > list.clientHeight + 0.5 && (pages.length === 0 || used > 0)) { pages.push([]); used = 0; }
+      pages[pages.length - 1].push(li);
+      used += h;
+    }
+    list._pages = pages;
+    list.dataset.pages = String(pages.length);
+    showPage(list, label, pages.length > 1 ? Math.min(keep, pages.length - 1) : 0);
+  }
+  function showPage(list, label, page) {
+    const pages = list._pages || [];
+    pages.forEach((rows, i) => rows.forEach((li) => { li.hidden = i !== page; }));
+    list.dataset.page = String(page);
+    label.textContent = pages.length > 1 ?
+      fill(gettext("第 %(page)s/%(pages)s 页"), { page: page + 1, pages: pages.length }) : "";
+  }
+  function turnPage(list, labelId) {
+    const pages = list._pages;
+    if (!pages || pages.length < 2 || list.matches(":hover")) return;
+    showPage(list, document.getElementById(labelId), (Number(list.dataset.page || 0) + 1) % pages.length);
+  }
+  setInterval(() => { turnPage(feed, "feed-page"); turnPage(document.getElementById("top"), "top-page"); }, PAGE_MS);
+
+  // --- incident timeline of the selected (or newest critical) alarm ------------------------------
+  let selectedId = null, timelineId = null, timelineTimer = null;
+  const timelineEl = document.getElementById("timeline");
+  function chooseTimeline() {
+    let target = selectedId != null && alarms.has(selectedId) ? selectedId : null;
+    if (target == null) {
+      const critical = [...alarms.values()].filter((a) => a.severity === "critical")
+        .sort((a, b) => String(b.raised_at).localeCompare(String(a.raised_at)));
+      target = critical.length ? critical[0].id : null;
+    }
+    if (target == null) {
+      timelineId = null;
+      document.getElementById("timeline-title").textContent = "";
+      timelineEl.innerHTML = `<p class="none">${esc(gettext("暂无紧急报警"))}</p>`;
+      return;
+    }
+    if (target !== timelineId) { timelineId = target; loadTimeline(0); }
+  }
+  function loadTimeline(delay) {
+    clearTimeout(timelineTimer);
+    timelineTimer = setTimeout(async () => {
+      const id = timelineId;
+      if (id == null) return;
+      try {
+        const r = await fetch(`${body.dataset.timelineUrl}${id}/timeline`, { credentials: "same-origin",
+          headers: { Accept: "application/json" } });
+        if (r.ok && id === timelineId) renderTimeline(await r.json());
+      } catch (err) { console.warn("timeline failed", err); }
+    }, delay);
+  }
+  function renderTimeline(t) {
+    const a = t.alarm;
+    document.getElementById("timeline-title").textContent = a.apartment ? a.apartment.name : "";
+    const time = (iso) => (iso ? hhmm(iso).slice(0, 5) : "");
+    const entries = t.entries.map((e) => {
+      const what = e.kind === "notification" ?
+        fill(gettext("%(channel)s通知 %(who)s：%(status)s"), { channel: e.what, who: e.who, status: e.status_label }) :
+        [e.what, e.who, e.note].filter(Boolean).join(" · ");
+      return `<li class="${e.kind === "notification" ? "st-" + esc(e.status) : ""}"><span class="t">${esc(time(e.at))}</span>` +
+        `<span class="w">${esc(what)}</span></li>`;
+    });
+    for (const c of t.commands) {
+      entries.push(`<li class="cmd"><span class="t">${esc(time(c.started_at))}</span><span class="w">` +
+        esc(fill(gettext("一键指挥：%(plan)s（%(who)s）"), { plan: c.plan, who: c.started_by })) + `</span></li>`);
+      for (const d of c.devices) {
+        entries.push(`<li class="st-${esc(d.status)}"><span class="t">${esc(time(d.answered_at))}</span><span class="w">` +
+          esc(fill(gettext("%(device)s %(action)s：%(status)s"), { device: d.device, action: d.action,
+            status: d.status_label })) + (d.message ? ` · ${esc(d.message)}` : "") + `</span></li>`);
+      }
+    }
+    timelineEl.innerHTML = `<div class="head">${esc(a.title)}</div><ol>${entries.reverse().join("")}</ol>`;
+    fitList(timelineEl.querySelector("ol"), gettext("更早 %(n)s 条"));
+    timelineEl.dataset.alarm = a.id;
+  }
+
   function onMessage(msg) {
     if (msg.version != null) lastVersion = Math.max(lastVersion || 0, msg.version);
     if (msg.type === "alarm.snapshot") {
-      // Open alarms at connect time (or everything since our last version after a reconnect): listed, not sounded.
-      [...(msg.alarms || [])].reverse().forEach((a) => show({ alarm: a, event: "snapshot" }, false));
+      // Open alarms at connect time (or what changed since our last version after a reconnect): listed, not sounded.
+      (msg.alarms || []).forEach((a) => merge(a));
+      renderFeed();
+      refetchAlarmsSoon();
       refreshSoon(1500);
     } else if (msg.type === "alarm.changed") {
-      show(msg, true);
+      show(msg);
+      refetchAlarmsSoon();
       refreshSoon(1500);
     }
   }
-  function show(msg, live) {
-    const a = normalise(msg);
-    if (!a) return;
-    const isNew = !seen.has(a.id);
-    seen.set(a.id, a);
-    let li = feed.querySelector(`li[data-alarm="${a.id}"]`);
-    if (!li) {
-      li = document.createElement("li");
-      li.dataset.alarm = a.id;
-      const empty = feed.querySelector(".empty");
-      if (empty) empty.remove();
-      feed.prepend(li);
-      while (feed.children.length > 30) feed.lastChild.remove();
-    }
-    li.dataset.block = a.apartmentId;
-    li.className = (a.critical ? "critical" : "") + (live && isNew ? " fresh" : "");
-    li.innerHTML = `<span class="t">${hhmm(a.at)}</span><span class="w"><b>${esc(a.apartmentName)}</b> ` +
-      `${esc(a.text || a.kind)}</span>` +
-      `<span class="lvl ${a.critical ? "critical" : "warning"}">${esc(a.kind)}·${esc(a.status)}</span>`;
-    document.getElementById("feed-count").textContent = fill(ngettext("共 %(n)s 条", "共 %(n)s 条", seen.size), { n: seen.size });
-    cockpit.alarmsShown = seen.size;
-    const g = blockEls.get(a.apartmentId);
-    if (g && a.open) {
+  const freshIds = new Set();
+  let lastVersion = null;
+  function show(msg) {
+    const a = msg.alarm;
+    if (!a || a.id == null) return;
+    const isNew = !alarms.has(a.id);
+    const event = msg.event || "";
+    const open = !a.closed_at;
+    const critical = a.severity === "critical";
+    const fresh = event === "raised" || (event === "retriggered" && isNew);
+    if (fresh) { freshIds.add(a.id); setTimeout(() => freshIds.delete(a.id), 4000); }
+    merge(a);
+    renderFeed();
+    if (a.id === timelineId) loadTimeline(300);
+    const blockId = a.apartment ? a.apartment.id : null;
+    const g = blockEls.get(blockId);
+    if (g && open) {
       g.classList.remove("state-normal", "state-offline", "state-warning");
-      g.classList.add(a.critical ? "state-alarm" : "state-warning");
-      g.dataset.state = a.critical ? "alarm" : "warning";
+      g.classList.add(critical ? "state-alarm" : "state-warning");
+      g.dataset.state = critical ? "alarm" : "warning";
     }
-    const fresh = live && (a.event === "raised" || (a.event === "retriggered" && isNew));
-    if (a.critical && a.open && fresh) {
-      flashing.add(a.apartmentId);
+    cockpit.map && cockpit.map.alarm(blockId, critical && open, open);
+    if (critical && open && fresh) {
+      flashing.add(blockId);
       if (g) g.classList.add("flash");
-      cockpit.flashed.push({ id: a.apartmentId, alarm: a.id, at: performance.now() });
+      cockpit.map && cockpit.map.flash(blockId, true);
+      cockpit.flashed.push({ id: blockId, alarm: a.id, at: performance.now() });
       beep();
-      showBanner(fill(gettext("紧急报警：%(place)s %(what)s"), { place: a.apartmentName, what: a.text || a.kind }));
-    } else if (!a.open || a.state !== "raised") {
+      showBanner(fill(gettext("紧急报警：%(place)s %(what)s"), { place: a.apartment.name, what: a.title }));
+    } else if (!open || a.status !== "raised") {
       // Acknowledged or closed: someone is on it, the block stops flashing.
-      flashing.delete(a.apartmentId);
+      flashing.delete(blockId);
       if (g) g.classList.remove("flash");
+      cockpit.map && cockpit.map.flash(blockId, false);
     }
   }
   feed.addEventListener("click", (e) => {
-    const li = e.target.closest("li[data-block]");
-    if (li) openBlock(Number(li.dataset.block));
+    const li = e.target.closest("li[data-alarm]");
+    if (!li) return;
+    selectedId = Number(li.dataset.alarm);
+    feed.querySelectorAll("li.selected").forEach((x) => x.classList.remove("selected"));
+    li.classList.add("selected");
+    chooseTimeline();
+    openBlock(Number(li.dataset.block));
   });
   cockpit.onMessage = onMessage;
+  cockpit.select = (id) => { selectedId = id; chooseTimeline(); };
 
   // --- drill-down --------------------------------------------------------------------------------
   const drill = document.getElementById("drill");
@@ -285,10 +483,14 @@
   }
   tick(); setInterval(tick, 1000);
   render(state.overview);
+  applyLive(state.live);
   body.dataset.ready = "1";
   cockpit.firstViewMs = performance.now();
   refreshSoon(60000);
-  window.addEventListener("resize", () => Object.values(state.charts).forEach((c) => c.resize()));
+  window.addEventListener("resize", () => {
+    fit();
+    Object.values(state.charts).forEach((c) => c.resize());
+  });
 
   const live = document.getElementById("live-state");
   const sockets = { cockpit: false, alerts: !body.dataset.alertsWs };
