@@ -39,6 +39,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """The one API exception handler: every refusal becomes the JSON error envelope with its status."""
     if isinstance(exc, ImageRejected):
         exc = DomainError(str(exc), code="invalid_image")
+    elif isinstance(exc, RequestDataTooBig):
+        exc = DomainError(too_large_message(), code="payload_too_large", status_code=413)
+    elif isinstance(exc, SuspiciousOperation):  # too many fields or files, a broken multipart body...
+        exc = DomainError(_("请求格式有误, 无法处理"), code="bad_request")
     if isinstance(exc, DomainError):
         exc = _Refused(exc)
     elif isinstance(exc, DjangoValidationError):
@@ -47,10 +51,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(_("未找到"))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = DomainError(too_large_message(), code="payload_too_large", status_code=413)
-    elif isinstance(exc, SuspiciousOperation):  # too many fields or files, a broken multipart body...
-        exc = DomainError(_("请求格式有误, 无法处理"), code="bad_request")
     # Imported here: rest_framework.views loads the authentication classes, which import this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
