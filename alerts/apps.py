@@ -12,23 +12,19 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from alerts import receivers
         from alerts.models import AlertRule, RuleCondition
-        from alerts.rules import rule_cache, urgent_triggers
+        from alerts.rules import evaluate_points, evaluate_status, rule_cache, urgent_triggers
         from residents.signals import suspicious_movement
-        from sensors.signals import (
-            device_command_closed,
-            device_status_changed,
-            readings_repeated,
-            readings_stored,
-        )
+        from sensors import hooks
+        from sensors.signals import device_command_closed
         from sensors.urgency import register_triggers
 
         register_triggers(urgent_triggers)  # the consumer's fast lane: readings these rules may fire on
 
-        readings_stored.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings")
-        # Evaluation is idempotent (a rule's state skips readings it has gone past): a redelivered batch whose
-        # first run died after storing gets its alarms; one that ran fully changes nothing.
-        readings_repeated.connect(receivers.on_readings_stored, dispatch_uid="alerts.readings_repeated")
-        device_status_changed.connect(receivers.on_device_status_changed, dispatch_uid="alerts.device_status")
+        # The alarm rules are where ingest hands every stored batch on (sensors/hooks.py). Evaluation is idempotent
+        # (a rule's state skips readings it has gone past), so it takes the repeated points too: a redelivered batch
+        # whose first run died after storing gets its alarms; one that ran fully changes nothing.
+        hooks.on_readings("alarm rules", evaluate_points, repeats=True)
+        hooks.on_device_status("alarm rules", evaluate_status)
         device_command_closed.connect(receivers.on_device_command_closed, dispatch_uid="alerts.device_command")
         suspicious_movement.connect(receivers.on_suspicious_movement, dispatch_uid="alerts.movement")
         from alerts.models import Camera

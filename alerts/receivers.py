@@ -1,21 +1,13 @@
-"""Listeners for what lower apps announce (connected in AlertsConfig.ready)."""
+"""Listeners for what lower apps announce (connected in AlertsConfig.ready). Stored readings and device
+transitions reach the rules through sensors/hooks.py instead (registered there by name)."""
 
 from __future__ import annotations
 
 import logging
 
-from alerts import alarms, commands, rules
+from alerts import alarms, commands
 
 log = logging.getLogger(__name__)
-
-
-def on_readings_stored(sender, points, **kwargs) -> None:
-    """Evaluate the rules in the ingest batch, in the worker that stored it."""
-    rules.evaluate_points(points)
-
-
-def on_device_status_changed(sender, device_ids: list[int], online: bool, at, **kwargs) -> None:
-    rules.evaluate_status(device_ids=device_ids, online=online, at=at)
 
 
 def on_suspicious_movement(sender, apartment_id: int, device_id, kind: str, detail, at, **kwargs) -> None:

@@ -1,7 +1,8 @@
 """Rule evaluation: every ingested reading runs through the rules that apply to its device, in the batch.
 
-Called from the receiver of ``sensors.signals.readings_stored`` (one committed batch, in the worker that
-stored it) and of ``device_status_changed``. The per-(device, rule) state lives in ``RuleState`` rows,
+Ingest calls ``evaluate_points`` by name through sensors/hooks.py (registered in alerts/apps.py as "alarm rules")
+with each committed batch, in the worker that stored it, and ``evaluate_status`` with each device transition.
+The per-(device, rule) state lives in ``RuleState`` rows,
 locked for the batch, so "above for 40 s so far" survives a worker restart and two workers never
 evaluate the same device's rule at the same time.
 """
@@ -168,8 +169,15 @@ rule_cache = _RuleCache()
 
 def urgent_triggers() -> Triggers:
     """Each metric's loosest trigger over every enabled rule, for the MQTT consumer's fast lane (sensors.urgency).
-    Rate conditions are left out: one message cannot show a rate."""
-    triggers = Triggers()
+    Rate conditions are left out: one message cannot show a rate. And the devices whose rules are busy (an alarm on
+    or a duration running): any of their readings may hold, clear or fire it."""
+    triggers = Triggers(
+        devices=set(
+            RuleState.objects.filter(Q(triggered=True) | Q(pending_since__isnull=False)).values_list(
+                "device_id", flat=True
+            )
+        )
+    )
     for rules in rule_cache.by_type().values():
         for rule in rules:
             if not rule.enabled:

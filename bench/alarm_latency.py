@@ -206,6 +206,7 @@ def main() -> None:
     db_url = f"{pg.scheme}://{pg.netloc}/{dbname}"
     port = free_port()
     queue = f"bench-alarm-ingest-{tag}"
+    alarm_queue = f"bench-alarm-alarms-{tag}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shijiao.settings",
@@ -214,6 +215,7 @@ def main() -> None:
         "MQTT_URL": MQTT_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "INGEST_QUEUE": queue,
+        "INGEST_ALARM_QUEUE": alarm_queue,
         "INGEST_FAST_LANE": "false" if args.no_fast_lane else "true",
         "CHANNEL_LAYER_PREFIX": f"alarmbench{tag}",
         "LOG_LEVEL": "WARNING",
@@ -240,9 +242,10 @@ def main() -> None:
             [sys.executable, "-m", "uvicorn", "shijiao.asgi:application", "--host", "127.0.0.1", "--port", str(port),
              "--lifespan", "off", "--log-level", "warning"], cwd=ROOT, env=env,
         ))  # fmt: skip
-        # Ingest (and the rules, in its batches) on one worker; escalations and notifications on another,
-        # as one would deploy them: a burst of notifications never delays the next batch.
-        for name, queues, concurrency in [("ingest", queue, args.workers), ("alerts", "celery", 1)]:
+        # As docker-compose.yml deploys them: telemetry batches (and their rules) on one worker, alarm-bearing
+        # readings on one of their own, escalations and notifications on a third.
+        workers = [("ingest", queue, args.workers), ("alarms", alarm_queue, 1), ("alerts", "celery", 1)]
+        for name, queues, concurrency in workers:
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-Q", queues, "-c", str(concurrency),
                  "--loglevel", "WARNING", "-n", f"alarmbench-{name}-{tag}@%h", "--without-gossip",

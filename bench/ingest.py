@@ -34,13 +34,12 @@ from urllib.parse import urlsplit
 from production_keys import BENCH_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-# Starts a Celery worker whose readings_stored has no listeners (measures ingest alone).
+# Starts a Celery worker that hands stored readings to nobody (sensors/hooks.py; measures ingest alone).
 WITHOUT_ALERTS = """
 import sys, django
 django.setup()
-from sensors.signals import readings_stored
-readings_stored.receivers.clear()
-readings_stored.sender_receivers_cache.clear()
+from sensors import hooks
+hooks.clear_readings()
 from celery.__main__ import main
 sys.argv[0] = "celery"
 sys.exit(main())
@@ -138,7 +137,7 @@ def main() -> None:
     parser.add_argument(
         "--without-alerts",
         action="store_true",
-        help="disconnect readings_stored listeners in the worker: ingest alone, no alarm rules",
+        help="hand stored readings to no handler in the worker: ingest alone, no alarm rules",
     )
     args = parser.parse_args()
 

@@ -105,6 +105,7 @@ def main() -> None:
     pg = urlsplit(al.PG_URL)
     db_url = f"{pg.scheme}://{pg.netloc}/{dbname}"
     queue = f"soak-ingest-{tag}"
+    alarm_queue = f"soak-alarms-{tag}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shijiao.settings",
@@ -113,6 +114,7 @@ def main() -> None:
         "MQTT_URL": al.MQTT_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "INGEST_QUEUE": queue,
+        "INGEST_ALARM_QUEUE": alarm_queue,
         "CHANNEL_LAYER_PREFIX": f"soak{tag}",
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
@@ -135,7 +137,8 @@ def main() -> None:
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=al.ROOT, env=env, check=True
         )
         keys, hot, _session = al.setup(env, tag, max(1, args.rate // POINTS), args.alarm_devices)
-        for name, queues, concurrency in [("ingest", queue, args.workers), ("alerts", "celery", 1)]:
+        workers = [("ingest", queue, args.workers), ("alarms", alarm_queue, 1), ("alerts", "celery", 1)]
+        for name, queues, concurrency in workers:
             procs[f"worker-{name}"] = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-Q", queues, "-c", str(concurrency),
                  "--loglevel", "WARNING", "-n", f"soak-{name}-{tag}@%h", "--without-gossip", "--without-mingle",
@@ -158,7 +161,7 @@ def main() -> None:
                 if proc.poll() is not None:
                     raise SystemExit(f"soak: {name} died (exit {proc.returncode})")
             rss = {name: rss_mb(proc.pid) for name, proc in procs.items()}
-            queues = {q: broker.llen(q) for q in (queue, "celery")}
+            queues = {q: broker.llen(q) for q in (queue, alarm_queue, "celery")}
             max_queue = max(max_queue, *queues.values())
             elapsed = time.monotonic() - started
             samples.append((elapsed, rss))
@@ -192,7 +195,7 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     proc.kill()
         al.forget(client_id)
-        al.clean_redis(tag, queue)
+        al.clean_redis(tag, queue)  # the alarm queue's name has the tag too
         al.drop_database(dbname)
 
 

@@ -17,8 +17,8 @@ from alerts.models import Alert
 from apartments.models import Room
 from apartments.signals import hazard_changed
 from residents.models import ResidencePermit, ResidenceRegistration, Tenancy
+from sensors import hooks
 from sensors.models import Device
-from sensors.signals import device_status_changed
 from services.models import Feedback
 
 DEBOUNCE_SECONDS = 5
@@ -60,7 +60,7 @@ def _refresh_in_thread(apartment_id: int) -> None:
         connection.close()
 
 
-def on_device_status_changed(sender, *, device_ids: list[int], online: bool, at, **kwargs) -> None:
+def on_device_status_changed(*, device_ids: list[int], online: bool, at, **kwargs) -> None:
     for apartment_id in set(Device.objects.filter(pk__in=device_ids).values_list("apartment_id", flat=True)):
         schedule_block_refresh(apartment_id)
 
@@ -85,7 +85,7 @@ WATCHED = [Alert, Feedback, Tenancy, ResidenceRegistration, ResidencePermit]
 
 
 def connect() -> None:
-    device_status_changed.connect(on_device_status_changed, dispatch_uid="cockpit.device_status")
+    hooks.on_device_status("cockpit figures", on_device_status_changed)
     hazard_changed.connect(on_hazard_changed, dispatch_uid="cockpit.hazard_changed")
     for model in WATCHED:
         post_save.connect(

@@ -9,7 +9,7 @@ class ResidentsConfig(AppConfig):
     verbose_name = _("新市民与居住登记")
 
     def ready(self) -> None:
-        from residents.radar import on_readings_stored
-        from sensors.signals import readings_stored
+        from residents.radar import readings_check
+        from sensors import hooks
 
-        readings_stored.connect(on_readings_stored, dispatch_uid="residents.radar")
+        hooks.on_readings("radar", readings_check)  # loitering and tailgating, in the ingest batch

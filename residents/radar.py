@@ -1,6 +1,7 @@
 """Millimetre-wave radar: night loitering in corridors and tailgating at the entrance.
 
-Listens to sensors.signals.readings_stored (``dwell_seconds`` and ``people_count`` of radar devices);
+Registered with sensors/hooks.py (``radar``): gets every stored ingest batch (``dwell_seconds`` and
+``people_count`` of radar devices);
 what it finds is a SuspiciousMovement and a residents.signals.suspicious_movement for the alerts app.
 """
 
@@ -26,7 +27,7 @@ def is_night(at) -> bool:
     return hour >= start or hour < end if start > end else start <= hour < end
 
 
-def on_readings_stored(sender, points: list[Point], **kwargs) -> None:
+def readings_check(points: list[Point]) -> None:
     radar_points = [p for p in points if p.metric in RADAR_METRICS]
     if not radar_points:
         return

@@ -5,9 +5,13 @@ A message is acknowledged to the broker only after its batch was handed over, so
 that dies loses nothing: the broker redelivers, and storage ignores what it already has.
 Several consumers in one shared-subscription group split the messages; each is handled once.
 
-The fast lane (``urgent``, see sensors/urgency.py): a message an alarm rule may fire on ends the batch window at
-once, so it travels with what came in so far instead of waiting up to ``flush_ms``. (Handing it over alone, to a
-worker of its own, was measured slower: a task per alarm costs more than a batch does on a busy 2-core machine.)
+The fast lane (``urgent``, see sensors/urgency.py): a message that can change an alarm (an alarm rule may fire on
+it, its device has an alarm on or a duration running, or it was offline) does not wait for the batch window, nor
+behind the telemetry backlog: it is handed over at once through ``handle_urgent`` (in production
+``batch_hand_over(urgent=True)``: the alarm queue, which a worker of its own consumes), together with the messages of
+the same topic still buffered here, so a device's readings reach the rules in order. The other messages keep their
+batch window and go to the bulk queue; they catch up later (the rules skip what a device's state has gone past and
+replay it for duration rules, alerts/rules.py).
 """
 
 from __future__ import annotations
@@ -54,9 +58,11 @@ class Consumer:
         batch_messages: int | None = None,
         flush_ms: int | None = None,
         topics: list[str] | None = None,
-        urgent: Callable[[str], bool] | None = None,
+        urgent: Callable[[str, str], bool] | None = None,
+        handle_urgent: Callable[[Batch], object] | None = None,
     ) -> None:
         self.handle = handle
+        self.handle_urgent = handle_urgent or handle
         self.urgent = urgent
         self.client_id = client_id
         self.group = group
@@ -67,7 +73,11 @@ class Consumer:
         self.subscribed = threading.Event()
         self.stopping = threading.Event()
         self.handled = 0  # messages handed over so far
+        self.handled_urgent = 0  # of which through the fast lane
         self._buffer: list[tuple[str, str, float, int, int, int]] = []
+        self._urgent: list[tuple[str, str, float, int, int, int]] = []
+        self._window_started = time.monotonic()
+        self._in_flight = 0  # the first messages of _buffer, being handed over now (not to be moved)
         self._lock = threading.Lock()
         self._full = threading.Event()
         self._generation = 0  # message ids are only valid on the connection that delivered them
@@ -97,15 +107,25 @@ class Consumer:
 
     def _on_message(self, _client, _userdata, message: mqtt.MQTTMessage) -> None:
         payload = message.payload.decode("utf-8", errors="replace")
-        urgent = self.urgent is not None and self._is_urgent(payload)
+        topic = message.topic
+        urgent = self.urgent is not None and self._is_urgent(topic, payload)
+        entry = (topic, payload, time.time(), message.mid, message.qos, self._generation)
         with self._lock:
-            self._buffer.append((message.topic, payload, time.time(), message.mid, message.qos, self._generation))
-            if urgent or len(self._buffer) >= self.batch_messages:
+            if urgent:
+                waiting = self._buffer[self._in_flight :]  # those not being handed over right now
+                if any(held[0] == topic for held in waiting):  # the device's earlier readings go with it, first
+                    self._urgent.extend(held for held in waiting if held[0] == topic)
+                    self._buffer[self._in_flight :] = [held for held in waiting if held[0] != topic]
+                self._urgent.append(entry)
                 self._full.set()
+            else:
+                self._buffer.append(entry)
+                if len(self._buffer) >= self.batch_messages:
+                    self._full.set()
 
-    def _is_urgent(self, payload: str) -> bool:
+    def _is_urgent(self, topic: str, payload: str) -> bool:
         try:
-            return self.urgent(payload)
+            return self.urgent(topic, payload)
         except Exception:  # the fast lane is an optimisation: never lose a message over it
             log.exception("urgency test failed; the message waits for its batch")
             return False
@@ -120,34 +140,58 @@ class Consumer:
         self.start()
         failures = 0
         while not self.stopping.is_set():
-            self._full.wait(self.flush_seconds)
+            self._full.wait(max(0.0, self.flush_seconds - (time.monotonic() - self._window_started)))
             self._full.clear()
             try:
-                self.flush()
+                self.flush_urgent()
+                if len(self._buffer) >= self.batch_messages or self._window_over():
+                    self.flush()
                 failures = 0
             except Exception:
                 failures += 1
                 log.exception("handing a batch over failed; retrying (attempt %s)", failures)
                 self.stopping.wait(min(30.0, 0.5 * 2**failures))
         try:
+            self.flush_urgent()
             self.flush()
         except Exception:
             log.exception("last batch not handed over; the broker will redeliver it")
         self.client.disconnect()
         self.client.loop_stop()
 
+    def _window_over(self) -> bool:
+        return time.monotonic() - self._window_started >= self.flush_seconds
+
     def flush(self) -> int:
-        """Hand the buffered messages on as one batch, then acknowledge them; answer how many."""
+        """Hand the buffered ordinary messages on as one batch, then acknowledge them; answer how many."""
+        self._window_started = time.monotonic()
+        return self._hand_over(self._buffer, self.handle)
+
+    def flush_urgent(self) -> int:
+        """Hand the alarm-bearing messages on at once (the alarm queue), then acknowledge them; answer how many."""
+        taken = self._hand_over(self._urgent, self.handle_urgent)
+        self.handled_urgent += taken
+        return taken
+
+    def _hand_over(self, buffer: list, handle: Callable[[Batch], object]) -> int:
         with self._lock:
-            taken = self._buffer[: self.batch_messages]
+            taken = buffer[: self.batch_messages]
             if not taken:
                 return 0
             generation = self._generation
+            if buffer is self._buffer:
+                self._in_flight = len(taken)
         batch = [[topic, "", payload, received] for topic, payload, received, _mid, _qos, _gen in taken]
-        self.handle(batch)  # raises: nothing acknowledged, the messages stay buffered for the next try
+        try:
+            handle(batch)  # raises: nothing acknowledged, the messages stay buffered for the next try
+        except BaseException:
+            with self._lock:
+                self._in_flight = 0
+            raise
         with self._lock:
-            del self._buffer[: len(taken)]
-            if len(self._buffer) >= self.batch_messages:
+            del buffer[: len(taken)]
+            self._in_flight = 0
+            if len(buffer) >= self.batch_messages:
                 self._full.set()
         for _topic, _payload, _received, mid, qos, gen in taken:
             if qos and gen == generation == self._generation:

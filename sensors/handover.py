@@ -1,5 +1,11 @@
 """Handing ingest batches to the Celery workers without ever losing one.
 
+:func:`batch_hand_over` is the one way a batch reaches :func:`sensors.tasks.ingest_batch` (the MQTT consumer and
+the fault tests call it): through the ledger below onto a Celery queue when the broker is Redis, queued plainly on
+another broker, or run in this process (embedded defaults, ``ingest_mqtt --in-process``). A batch of alarm-bearing
+messages (``urgent``, see sensors/urgency.py) goes to ``INGEST_ALARM_QUEUE``, which a worker of its own consumes:
+it never waits behind the telemetry backlog in ``INGEST_QUEUE``.
+
 Kombu's Redis transport takes a task off its queue (BRPOP) and only afterwards records it as unacknowledged;
 a worker killed between the two loses that task for good (found by tests/faults: one batch of 50 readings
 gone after a SIGKILL). So each batch is written to a ledger in the broker's Redis *before* it is queued and
@@ -23,6 +29,9 @@ from dataclasses import dataclass
 import redis
 from celery import Celery
 from django.conf import settings
+from django.db import close_old_connections
+
+from sensors.ingest import RawMessage, ingest_messages
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +69,59 @@ def _client(app: Celery) -> redis.Redis:
     return _clients[url]
 
 
-def _send(app: Celery, task_id: str, batch: list[list]) -> None:
-    app.send_task(TASK, args=[batch], kwargs={"ledger": True}, task_id=task_id, queue=settings.INGEST_QUEUE)
+def queues() -> list[str]:
+    """The Celery queues ingest batches travel on: the alarm queue first."""
+    return list(dict.fromkeys([settings.INGEST_ALARM_QUEUE, settings.INGEST_QUEUE]))
 
 
-def batch_hand_over(batch: list[list], *, app: Celery | None = None) -> str:
-    """Write the batch to the ledger, then queue it. Returns its task id. Raises if Redis does not answer
-    (the MQTT consumer then keeps the messages unacknowledged and tries again)."""
+def _queue(urgent: bool) -> str:
+    return settings.INGEST_ALARM_QUEUE if urgent else settings.INGEST_QUEUE
+
+
+def _send(app: Celery, task_id: str, batch: list[list], queue: str) -> None:
+    app.send_task(TASK, args=[batch], kwargs={"ledger": True}, task_id=task_id, queue=queue)
+
+
+def _entry(batch: list[list], queue: str) -> str:
+    return json.dumps({"queue": queue, "batch": batch})
+
+
+def _read_entry(raw: bytes | str) -> tuple[list[list], str]:
+    entry = json.loads(raw)
+    if isinstance(entry, list):  # written before batches carried their queue
+        return entry, settings.INGEST_QUEUE
+    return entry["batch"], entry.get("queue") or settings.INGEST_QUEUE
+
+
+def batch_hand_over(
+    batch: list[list], *, urgent: bool = False, in_process: bool | None = None, app: Celery | None = None
+) -> str | None:
+    """Hand a batch (``[[topic, username, payload, received_at], ...]``) to ``sensors.ingest_batch``; answer its
+    task id when it was queued. ``urgent``: alarm-bearing messages, queued on ``INGEST_ALARM_QUEUE``.
+    ``in_process`` (default: when Celery runs eagerly): store it here and now.
+
+    With a Redis broker the batch is written to the ledger first, then queued. Raises if the broker does not
+    answer or (in process) the database fails: the MQTT consumer then keeps the messages unacknowledged and tries
+    again."""
     app = _app(app)
+    if in_process if in_process is not None else app.conf.task_always_eager:
+        close_old_connections()
+        batch_store(batch)
+        return None
+    queue = _queue(urgent)
+    if not uses_ledger(app):
+        return app.send_task(TASK, args=[batch], queue=queue).id
     task_id = str(uuid.uuid4())
-    _client(app).pipeline().hset(LEDGER, task_id, json.dumps(batch)).zadd(SINCE, {task_id: time.time()}).execute()
-    _send(app, task_id, batch)
+    _client(app).pipeline().hset(LEDGER, task_id, _entry(batch, queue)).zadd(SINCE, {task_id: time.time()}).execute()
+    _send(app, task_id, batch, queue)
     return task_id
+
+
+def batch_store(batch: list[list]):
+    """Store one handed-over batch: the body of ``sensors.ingest_batch`` (answers the ``IngestResult``)."""
+    return ingest_messages(
+        RawMessage(topic, payload, username, received_at) for topic, username, payload, received_at in batch
+    )
 
 
 def batch_done(task_id: str, *, app: Celery | None = None) -> None:
@@ -115,12 +165,14 @@ def batches_sweep(*, older_than: float | None = None, app: Celery | None = None)
     stale = [tag.decode() for tag in client.zrangebyscore(SINCE, "-inf", time.time() - older_than)]
     if not stale:
         return sweep
-    queued = client.llen(settings.INGEST_QUEUE)
+    queued = sum(client.llen(queue) for queue in queues())
     if queued > SCAN_LIMIT:
         sweep.skipped = f"{queued} tasks queued: a backlog, not a loss"
         return sweep
     unacked_key = (app.conf.broker_transport_options or {}).get("unacked_key", "unacked")
-    alive = _task_ids(client.lrange(settings.INGEST_QUEUE, 0, -1)) | _task_ids(client.hvals(unacked_key))
+    alive = _task_ids(client.hvals(unacked_key))
+    for queue in queues():
+        alive |= _task_ids(client.lrange(queue, 0, -1))
     for task_id in stale:
         if task_id in alive:
             continue
@@ -136,7 +188,7 @@ def batches_sweep(*, older_than: float | None = None, app: Celery | None = None)
             log.error("ingest batch %s failed %s times; kept in Redis hash %s", task_id, MAX_REQUEUES, DEAD)
             continue
         client.zadd(SINCE, {task_id: time.time()})
-        _send(app, task_id, json.loads(batch))
+        _send(app, task_id, *_read_entry(batch))
         sweep.requeued += 1
     if sweep.requeued:
         log.warning("ingest: %s batch(es) were lost between broker and worker; queued again", sweep.requeued)
@@ -151,7 +203,7 @@ def dead_replay(*, app: Celery | None = None) -> int:
     for task_id, batch in client.hgetall(DEAD).items():
         task_id = task_id.decode()
         client.pipeline().hset(LEDGER, task_id, batch).zadd(SINCE, {task_id: time.time()}).hdel(DEAD, task_id).execute()
-        _send(app, task_id, json.loads(batch))
+        _send(app, task_id, *_read_entry(batch))
         replayed += 1
     return replayed
 

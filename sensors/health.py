@@ -1,14 +1,13 @@
 """Device health: a device is online while it reports; it goes offline after missing
 DEVICE_OFFLINE_AFTER_INTERVALS reporting intervals and comes back with its next message.
 
-Both transitions are announced with ``sensors.signals.device_status_changed`` after commit,
+Both transitions are handed on with ``sensors.hooks.device_status_hand_on`` after commit (to the alarm rules),
 once per transition, all devices of a batch together (row locks make concurrent workers agree on who flips a
 device).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -17,10 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sensors import hooks
 from sensors.models import Device
-from sensors.signals import device_status_changed
-
-log = logging.getLogger(__name__)
 
 # last_seen_at is rewritten at most this often per device: at 20,000 points/s the same rows
 # would otherwise be updated by every batch.
@@ -82,6 +79,4 @@ def devices_check_offline(*, now: datetime | None = None) -> list[int]:
 
 
 def _announce(ids: list[int], *, online: bool, at: datetime) -> None:
-    for receiver, result in device_status_changed.send_robust(sender=Device, device_ids=ids, online=online, at=at):
-        if isinstance(result, Exception):
-            log.error("device_status_changed receiver %r failed for %s devices", receiver, len(ids), exc_info=result)
+    hooks.device_status_hand_on(device_ids=ids, online=online, at=at)  # → alerts.rules.evaluate_status, cockpit

@@ -3,9 +3,14 @@
 ``ingest_messages`` is the one entry for every path (the Celery task fed by the MQTT consumer,
 HTTP ingest, the in-process simulator). It never raises on bad input: each problem is counted
 per device and reason (``Rejection``) and the good readings of the same batch are stored.
-After the batch commits, ``readings_stored`` is sent once with the newly stored points, in this
-process, so alarm rules run in the ingest batch; ``readings_repeated`` with the points stored before (see
-sensors/signals.py: a redelivered batch still gets its alarm rules run).
+After the batch commits, its points go on to the alarm rules (and the other handlers the apps above
+registered) in this process, by the named call ``hooks.readings_hand_on``: see sensors/hooks.py for who is
+called and why a redelivered batch still gets its alarm rules run.
+
+A reading's path: device → broker → ``sensors.consumer`` (batches; alarm-bearing messages apart) →
+``sensors.handover.batch_hand_over`` (ledger, Celery queue ``ingest`` or ``alarms``) → ``sensors.tasks.ingest_batch``
+→ :func:`ingest_messages` (parse, store, latest values) → ``hooks.readings_hand_on`` → ``alerts.rules`` →
+``alerts.alarms`` → the three ends (docs/architecture.md, "A reading's path").
 """
 
 from __future__ import annotations
@@ -17,17 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sensors import storage
+from sensors import hooks, storage
 from sensors.health import devices_mark_seen
-from sensors.models import Reading, Rejection, RejectionReason, StaleRollupHour
+from sensors.models import Rejection, RejectionReason, StaleRollupHour
 from sensors.parsers import Parsed, RawMessage, parse_message
 from sensors.registry import directory
-from sensors.signals import readings_repeated, readings_stored
 from sensors.types import Point
 
 __all__ = ["IngestResult", "RawMessage", "ingest_messages"]
@@ -77,35 +81,16 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
     result.stored_points = new_points
 
     # The rules first (an alarm is pushed the moment its evaluation commits), then the bookkeeping.
-    if new_points:
-        _announce(readings_stored, new_points)
+    repeated: list[Point] = []
     if len(new_points) < len(points):
         new = {(p.device_id, p.metric, p.ts) for p in new_points}
-        _announce(readings_repeated, [p for p in points if (p.device_id, p.metric, p.ts) not in new])
+        repeated = [p for p in points if (p.device_id, p.metric, p.ts) not in new]
+    hooks.readings_hand_on(stored=new_points, repeated=repeated)  # → alerts.rules.evaluate_points and the others
     heard = {item.device.id for item in parsed if item.device is not None and item.heard}
     devices_mark_seen(heard, at=now)
     if any(item.reply is not None for item in parsed):
         _record_replies(parsed, result, now)
     return result
-
-
-def _announce(signal, points: list[Point]) -> None:
-    """Tell the listeners; raise ``OperationalError`` if the database failed one of them.
-
-    send_robust: a listener's bug must not make the worker retry a batch that is already stored. The database
-    going away (a restart) is no bug: the caller retries the batch, which then comes back as ``readings_repeated``
-    so the alarm rules run again (found by tests/faults: a PostgreSQL restart between a batch's commit and its
-    rules left that batch's readings unjudged).
-    """
-    lost: OperationalError | None = None
-    for receiver, outcome in signal.send_robust(sender=Reading, points=points):
-        if isinstance(outcome, Exception):
-            log.error("%s receiver %r failed", "readings_stored" if signal is readings_stored else "readings_repeated",
-                      receiver, exc_info=outcome)  # fmt: skip
-            if isinstance(outcome, OperationalError):
-                lost = outcome
-    if lost is not None:
-        raise lost
 
 
 def _record_replies(parsed: list[Parsed], result: IngestResult, now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from sensors.ingest import RawMessage, ingest_messages
+from sensors import handover
 
 
 @shared_task(
@@ -18,18 +18,16 @@ from sensors.ingest import RawMessage, ingest_messages
     max_retries=None,
 )
 def ingest_batch(self, messages: list[list], ledger: bool = False) -> dict:
-    """Store one batch handed over by the MQTT consumer: ``[[topic, username, payload, received_at], ...]``.
+    """Store one batch handed over by :func:`sensors.handover.batch_hand_over` (the only sender):
+    ``[[topic, username, payload, received_at], ...]``, on queue ``INGEST_QUEUE`` or (alarm-bearing messages)
+    ``INGEST_ALARM_QUEUE``.
 
     Safe to run twice (a redelivered task stores nothing new), so the broker may redeliver it after a crash.
-    With ``ledger`` the batch came through :func:`sensors.handover.batch_hand_over` and is struck off once stored.
+    With ``ledger`` the batch is struck off the hand-over ledger once stored.
     """
-    result = ingest_messages(
-        RawMessage(topic, payload, username, received_at) for topic, username, payload, received_at in messages
-    )
+    result = handover.batch_store(messages)
     if ledger:
-        from sensors.handover import batch_done
-
-        batch_done(self.request.id, app=self.app)
+        handover.batch_done(self.request.id, app=self.app)
     return {"messages": result.messages, "stored": result.stored, "rejected": result.rejected}
 
 
@@ -63,9 +61,7 @@ def expire_commands() -> int:
 
 @shared_task(name="sensors.sweep_handovers")
 def sweep_handovers() -> dict:
-    from sensors.handover import batches_sweep, uses_ledger
-
-    if not uses_ledger():
+    if not handover.uses_ledger():
         return {}
-    sweep = batches_sweep()
+    sweep = handover.batches_sweep()
     return {"pending": sweep.pending, "requeued": sweep.requeued, "dead": sweep.dead, "skipped": sweep.skipped}

@@ -10,8 +10,16 @@ The consumer asks this of every message in its one network thread, so the test i
 ``"key": number`` pairs (and Alink's ``"Key": {"value": number}``): about 1.5 µs for a 5-metric message, no
 JSON tree to walk.
 
+Besides the values, a message is urgent by its device (:func:`message_is_urgent`): a device with an alarm on or a
+duration rule running (its next reading may clear, hold or fire it: the hysteresis band) and a device that went
+silent (its next message brings it back). Their keys are read off the topic (``shijiao/<key>/...``,
+``/sys/<product>/<key>/...``; ThingsBoard names devices by token: those are judged by value only).
+
+Urgent messages go to the alarm queue with a worker of its own (sensors/consumer.py, sensors/handover.py).
+
 The rules live in the alerts app, above this one: it registers a provider of :class:`Triggers`
-(``register_triggers``); sensors only adds the metric aliases devices use.
+(``register_triggers``) naming the metrics' triggers and the devices whose rules are busy; sensors adds the metric
+aliases devices use and the devices that went silent.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sensors.models import Metric
+from django.db.models import Q
+
+from sensors.models import Device, Metric
 
 
 @dataclass
@@ -34,6 +44,7 @@ class Triggers:
     below: dict[str, float] = field(default_factory=dict)
     within: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
+    devices: set[int] = field(default_factory=set)  # ids of devices every message of which is urgent
 
     def add_above(self, metric: str, value: float) -> None:
         self.above[metric] = min(value, self.above.get(metric, math.inf))
@@ -64,7 +75,7 @@ def register_triggers(provider: Callable[[], Triggers]) -> None:
 class _Table:
     """The merged triggers and the alias → key map, reloaded every ``ttl`` seconds (rules change rarely)."""
 
-    ttl = 30.0
+    ttl = 5.0  # a device's alarm may clear within seconds of being raised: its readings must stay urgent
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -72,6 +83,7 @@ class _Table:
         self.triggers = Triggers()
         self.keys: dict[str, str] = {}  # lower-cased key or alias → metric key, for the metrics with a trigger
         self.pattern: re.Pattern | None = None
+        self.device_keys: frozenset[str] = frozenset()  # keys of the devices every message of which is urgent
 
     def current(self) -> _Table:
         if time.monotonic() - self._loaded_at > self.ttl:
@@ -94,6 +106,7 @@ class _Table:
             for metric, ranges in found.within.items():
                 merged.within.setdefault(metric, []).extend(ranges)
             merged.flags |= found.flags
+            merged.devices |= found.devices
         wanted = merged.metrics()
         keys = {metric: metric for metric in wanted}
         for key, aliases in Metric.objects.filter(key__in=wanted).values_list("key", "aliases"):
@@ -105,11 +118,33 @@ class _Table:
                        re.IGNORECASE)
             if keys else None
         )  # fmt: skip
+        silent = Q(is_online=False, last_seen_at__isnull=False)
+        watched = Q(pk__in=merged.devices) | silent if merged.devices else silent
+        self.device_keys = frozenset(Device.objects.filter(watched).values_list("key", flat=True))
         self.triggers, self.keys = merged, keys
         self._loaded_at = time.monotonic()
 
 
 table = _Table()
+
+
+def topic_device_key(topic: str) -> str | None:
+    """The device key a topic names (native and Alink topics; ThingsBoard's name a token, not a key)."""
+    parts = topic.split("/")
+    if parts[0] == "shijiao" and len(parts) >= 3:
+        return parts[1]
+    if len(parts) >= 4 and parts[0] == "" and parts[1] == "sys":
+        return parts[3]
+    return None
+
+
+def message_is_urgent(topic: str, payload: str | bytes) -> bool:
+    """Whether a device message can change an alarm: its device is watched (an alarm on, a duration running, gone
+    silent) or it carries a value some alarm rule may fire on."""
+    keys = table.current().device_keys
+    if keys and topic_device_key(topic) in keys:
+        return True
+    return is_urgent(payload)
 
 
 def is_urgent(payload: str | bytes) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from shijiao.env import (
     check_fernet_keys,
@@ -342,6 +343,13 @@ INGEST_MAX_PAST_DAYS = envint("INGEST_MAX_PAST_DAYS", 7)
 INGEST_BATCH_MESSAGES = envint("INGEST_BATCH_MESSAGES", 2000)
 INGEST_FLUSH_MS = envint("INGEST_FLUSH_MS", 50)
 INGEST_QUEUE = envstr("INGEST_QUEUE", "celery")
+# Batches of alarm-bearing messages (sensors/urgency.py) and the offline check travel on their own queue, which a
+# worker of its own consumes (docker-compose.yml "alarms"): an alarm never waits behind the telemetry backlog.
+INGEST_ALARM_QUEUE = envstr("INGEST_ALARM_QUEUE", "alarms")
+# A worker started without -Q consumes every queue, the alarm queue among them (nothing is left unconsumed);
+# docker-compose.yml gives each queue a worker of its own (-Q). A device going silent is alarm work too.
+CELERY_TASK_QUEUES = [Queue(name) for name in dict.fromkeys([INGEST_ALARM_QUEUE, "celery", INGEST_QUEUE])]
+CELERY_TASK_ROUTES = {"sensors.check_offline": {"queue": INGEST_ALARM_QUEUE}}
 # The fast lane (sensors/urgency.py): a message an alarm rule may fire on does not wait out the batch window.
 INGEST_FAST_LANE = envbool("INGEST_FAST_LANE", True)
 # A batch handed over this long ago, neither stored, queued nor held by a worker, is queued again (sensors/handover.py).

@@ -9,11 +9,10 @@ from django.db import OperationalError, connection, transaction
 from alerts.alarms import alarm_close
 from alerts.models import Alert, AlertRule, RuleCondition, RuleState
 from alerts.rules import evaluate_points, evaluate_status, forget_process_state
-from sensors import storage
+from sensors import hooks, storage
 from sensors.factories import DeviceFactory
 from sensors.ingest import RawMessage, ingest_messages
 from sensors.models import DeviceType, Reading
-from sensors.signals import device_status_changed, readings_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +226,7 @@ def test_an_or_rule_fires_on_either_metric(block):
 
 def test_it_raises_when_a_device_goes_offline_and_clears_when_it_returns(block):
     e = block.electricity
-    device_status_changed.send(sender=None, device_ids=[e.id], online=False, at=block.at(0))
+    hooks.device_status_hand_on(device_ids=[e.id], online=False, at=block.at(0))
     [alarm] = open_alarms("electricity_offline")
     assert alarm.severity == "minor"
     evaluate_status(device_ids=[e.id], online=True, at=block.at(60))
@@ -257,12 +256,12 @@ def test_devices_coming_back_by_the_hundred_cost_a_few_queries_and_clear_only_th
 def test_devices_going_offline_together_each_raise_their_own_alarm(block):
     e = block.electricity
     others = DeviceFactory.create_batch(3, device_type=e.device_type, apartment=e.apartment)
-    device_status_changed.send(sender=None, device_ids=[e.id, *(d.id for d in others)], online=False, at=block.at(0))
+    hooks.device_status_hand_on(device_ids=[e.id, *(d.id for d in others)], online=False, at=block.at(0))
     assert sorted(a.device_id for a in open_alarms("electricity_offline")) == sorted([e.id, *(d.id for d in others)])
 
 
 def test_rules_run_on_the_ingest_signal(block):
-    readings_stored.send(sender=None, points=[block.point(block.electricity, "residual_current", 420, 0)])
+    hooks.readings_hand_on(stored=[block.point(block.electricity, "residual_current", 420, 0)])
     [alarm] = open_alarms("residual_current_high")
     assert alarm.last_value == 420 and alarm.unit == "mA"
 

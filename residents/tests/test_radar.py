@@ -10,7 +10,7 @@ import pytest
 from residents import doors
 from residents.models import SuspiciousMovement
 from residents.signals import suspicious_movement
-from sensors.signals import readings_stored
+from sensors import hooks
 from sensors.types import Point
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +35,8 @@ def test_night_loitering_beyond_the_limit_raises_one_signal(
     radar = make_device("radar", district.mine, floor=4, location="4层走廊").device
     night = datetime(2026, 11, 20, 2, 30, tzinfo=SHANGHAI)
     with django_capture_on_commit_callbacks(execute=True):
-        readings_stored.send(
-            sender=None,
-            points=[
+        hooks.readings_hand_on(
+            stored=[
                 Point(radar.pk, "dwell_seconds", night, 900.0),
                 Point(radar.pk, "dwell_seconds", night + timedelta(minutes=1), 960.0),  # same episode
             ],
@@ -57,9 +56,8 @@ def test_night_loitering_beyond_the_limit_raises_one_signal(
 
 def test_lingering_by_day_or_briefly_is_fine(district, make_device):
     radar = make_device("radar", district.mine, floor=4).device
-    readings_stored.send(
-        sender=None,
-        points=[
+    hooks.readings_hand_on(
+        stored=[
             Point(radar.pk, "dwell_seconds", datetime(2026, 11, 20, 15, 0, tzinfo=SHANGHAI), 3000.0),
             Point(radar.pk, "dwell_seconds", datetime(2026, 11, 20, 23, 0, tzinfo=SHANGHAI), 120.0),
         ],
@@ -76,8 +74,8 @@ def test_one_opening_and_three_people_is_tailgating(
     at = datetime(2026, 11, 20, 22, 10, tzinfo=SHANGHAI)
     with django_capture_on_commit_callbacks(execute=True):
         event = doors.door_enter(door.device, method="card", credential="TAIL0001", at=at).event
-        readings_stored.send(sender=None, points=[Point(radar.pk, "people_count", at + timedelta(seconds=4), 3.0)])
-        readings_stored.send(sender=None, points=[Point(radar.pk, "people_count", at + timedelta(seconds=6), 3.0)])
+        hooks.readings_hand_on(stored=[Point(radar.pk, "people_count", at + timedelta(seconds=4), 3.0)])
+        hooks.readings_hand_on(stored=[Point(radar.pk, "people_count", at + timedelta(seconds=6), 3.0)])
     movement = SuspiciousMovement.objects.get(kind="tailgating")
     assert movement.detail == {"people": 3, "openings": 1, "event_id": event.pk, "location": "一楼门厅"}
     assert [h["kind"] for h in heard] == ["tailgating"]
@@ -91,5 +89,5 @@ def test_two_openings_for_two_people_is_not_tailgating(housed, district, door, m
     at = datetime(2026, 11, 20, 22, 10, tzinfo=SHANGHAI)
     doors.door_enter(door.device, method="card", credential="PAIR0001", at=at)
     doors.door_enter(door.device, method="card", credential="PAIR0002", at=at + timedelta(seconds=2))
-    readings_stored.send(sender=None, points=[Point(radar.pk, "people_count", at + timedelta(seconds=5), 2.0)])
+    hooks.readings_hand_on(stored=[Point(radar.pk, "people_count", at + timedelta(seconds=5), 2.0)])
     assert not SuspiciousMovement.objects.exists()

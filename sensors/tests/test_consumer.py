@@ -21,7 +21,7 @@ from sensors.consumer import Consumer, forget_session
 from sensors.models import DeviceType, Metric, Reading, Rejection
 from sensors.mqtt import broker
 from sensors.tasks import ingest_batch
-from sensors.urgency import is_urgent, table
+from sensors.urgency import message_is_urgent, table
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -236,7 +236,7 @@ def test_an_alarm_bearing_reading_ends_the_batch_window_at_once(mqtt_url, make_d
         group=group,
         url=mqtt_url,
         flush_ms=600_000,
-        urgent=is_urgent,
+        urgent=message_is_urgent,
         topics=[f"shijiao/{device.key}/telemetry"],
     )  # the shared broker is busy
     thread = threading.Thread(target=consumer.run, daemon=True)

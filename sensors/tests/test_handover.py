@@ -134,7 +134,7 @@ def test_a_batch_that_never_gets_stored_is_given_up_on_kept_and_can_be_replayed(
 
     assert (sweep.requeued, sweep.dead) == (0, 1)
     assert ledger_counts(app=app) == {"pending": 0, "dead": 1}
-    assert json.loads(client.hget(DEAD, task_id)) == batch  # kept whole for an operator
+    assert json.loads(client.hget(DEAD, task_id))["batch"] == batch  # kept whole for an operator
     assert dead_replay(app=app) == 1
     assert queued_ids(client, settings) == [task_id]
     assert ledger_counts(app=app) == {"pending": 1, "dead": 0}

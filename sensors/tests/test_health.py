@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sensors import hooks
 from sensors.health import devices_check_offline
 from sensors.ingest import RawMessage, ingest_messages
-from sensors.signals import device_status_changed
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -18,12 +18,11 @@ T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 def changes():
     seen: list[tuple[int, bool, datetime]] = []
 
-    def listener(sender, device_ids, online, at, **kwargs):
+    def listener(*, device_ids, online, at):
         seen.extend((device_id, online, at) for device_id in device_ids)
 
-    device_status_changed.connect(listener)
-    yield seen
-    device_status_changed.disconnect(listener)
+    with hooks.also(device_status={"test": listener}):
+        yield seen
 
 
 def report(key: str, at: datetime, topic: str = "telemetry") -> None:

@@ -1,4 +1,4 @@
-"""Ingest: the three payload formats, idempotency, latest values, bad input, the readings_stored signal."""
+"""Ingest: the three payload formats, idempotency, latest values, bad input, the hand-on (sensors/hooks.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from sensors import hooks
 from sensors.ingest import RawMessage, ingest_messages
 from sensors.models import LatestValue, Reading, Rejection, RejectionReason
-from sensors.signals import device_status_changed, readings_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -87,16 +87,10 @@ def test_it_stores_a_redelivered_reading_once_and_announces_it_once(make_device)
     make_device(key="dup-1")
     announced: list = []
 
-    def listener(sender, points, **kwargs):
-        announced.extend(points)
-
-    readings_stored.connect(listener)
-    try:
+    with hooks.also(readings={"test": announced.extend}):
         message = msg("shijiao/dup-1/telemetry", {"ts": MS, "values": {"wire_temp": 50}})
         first = ingest_messages([message, message], now=NOW)
         again = ingest_messages([message], now=NOW)
-    finally:
-        readings_stored.disconnect(listener)
     assert (first.stored, again.stored) == (1, 0)
     assert Reading.objects.count() == 1
     assert [(p.metric, p.value, p.ts) for p in announced] == [("wire_temp", 50.0, NOW)]
@@ -180,15 +174,11 @@ def test_a_report_brings_a_device_online_and_announces_it(make_device, django_ca
     device = make_device(key="wake-1")
     changes: list = []
 
-    def listener(sender, device_ids, online, at, **kwargs):
+    def listener(*, device_ids, online, at):
         changes.append((device_ids, online))
 
-    device_status_changed.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            ingest_messages([msg("shijiao/wake-1/heartbeat", b"")], now=timezone.now())
-    finally:
-        device_status_changed.disconnect(listener)
+    with hooks.also(device_status={"test": listener}), django_capture_on_commit_callbacks(execute=True):
+        ingest_messages([msg("shijiao/wake-1/heartbeat", b"")], now=timezone.now())
     device.refresh_from_db()
     assert device.is_online and device.last_seen_at is not None
     assert changes == [([device.pk], True)]

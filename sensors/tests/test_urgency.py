@@ -10,7 +10,7 @@ from alerts.defaults import load_defaults
 from alerts.models import AlertRule, EscalationStep, RuleCondition
 from sensors.catalog import load_catalog
 from sensors.models import DeviceType, Metric
-from sensors.urgency import is_urgent, table
+from sensors.urgency import is_urgent, message_is_urgent, table
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,28 @@ def test_a_lower_level_set_in_the_admin_is_urgent_at_once_and_a_disabled_rule_do
     rule.save()
     assert not is_urgent(json.dumps({"values": {"wire_temp": 56}}))
     assert is_urgent(json.dumps({"values": {"wire_temp": 91}}))  # the critical rule still counts
+
+
+def test_every_message_of_a_device_whose_alarm_is_on_or_that_went_silent_is_urgent(make_device):
+    from django.utils import timezone
+
+    from alerts.models import RuleState
+
+    firing = make_device(key="urg-firing", alink_product_key="a1B2c3")
+    waiting = make_device(key="urg-waiting")
+    make_device(key="urg-silent", is_online=False, last_seen_at=timezone.now())
+    never_seen = make_device(key="urg-new", is_online=False)
+    quiet = make_device(key="urg-quiet", is_online=True, last_seen_at=timezone.now())
+    rule = AlertRule.objects.filter(device_type=firing.device_type, apartment=None).first()
+    RuleState.objects.create(device=firing, rule=rule, triggered=True)
+    RuleState.objects.create(device=waiting, rule=rule, pending_since=timezone.now())
+    table.invalidate()
+    cool = json.dumps({"values": {"wire_temp": 35.0}})  # back under the clear level: it may clear the alarm
+
+    assert message_is_urgent("shijiao/urg-firing/telemetry", cool)
+    assert message_is_urgent("/sys/a1B2c3/urg-firing/thing/event/property/post", cool)
+    assert message_is_urgent("shijiao/urg-waiting/telemetry", cool)  # a duration running
+    assert message_is_urgent("shijiao/urg-silent/heartbeat", "")  # coming back
+    assert not message_is_urgent(f"shijiao/{never_seen.key}/telemetry", cool)
+    assert not message_is_urgent(f"shijiao/{quiet.key}/telemetry", cool)
+    assert message_is_urgent(f"shijiao/{quiet.key}/telemetry", json.dumps({"values": {"wire_temp": 95.0}}))

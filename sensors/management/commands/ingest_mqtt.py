@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import logging
 import signal
+from functools import partial
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sensors.consumer import Consumer
+from sensors.handover import batch_hand_over
+from sensors.urgency import message_is_urgent
 
 
 class Command(BaseCommand):
@@ -14,8 +17,9 @@ class Command(BaseCommand):
         "Consume device messages from MQTT (MQTT_URL) and store them. Subscribes with QoS 1 on a persistent session "
         "(client id --client-id; messages published while it is down arrive when it returns) through the shared "
         "subscription $share/<group>/..., so several consumers can run side by side and each message is handled "
-        "once. Batches go to the Celery task sensors.ingest_batch (or are stored in this process with --in-process, "
-        "the default when Celery runs eagerly). Stop with Ctrl-C or SIGTERM."
+        "once. Batches go to the Celery task sensors.ingest_batch on INGEST_QUEUE, alarm-bearing messages at once on "
+        "INGEST_ALARM_QUEUE (or are stored in this process with --in-process, the default when Celery runs eagerly). "
+        "Stop with Ctrl-C or SIGTERM."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-fast-lane",
             action="store_true",
-            help="let alarm-bearing readings wait for the batch window like the rest (default: they end it)",
+            help="let alarm-bearing readings wait for the batch window and the bulk queue like the rest",
         )
         parser.add_argument("--batch", type=int, default=settings.INGEST_BATCH_MESSAGES, help="messages per batch")
         parser.add_argument("--flush-ms", type=int, default=settings.INGEST_FLUSH_MS, help="longest wait per batch")
@@ -44,12 +48,11 @@ class Command(BaseCommand):
             raise CommandError("--batch and --flush-ms must be at least 1.")
         logging.getLogger("sensors").setLevel(logging.INFO)
         in_process = options["in_process"] or settings.CELERY_TASK_ALWAYS_EAGER
-        from sensors.urgency import is_urgent
-
         fast = settings.INGEST_FAST_LANE and not options["no_fast_lane"]
         consumer = Consumer(
-            handle=self._in_process if in_process else self._to_celery,
-            urgent=is_urgent if fast else None,
+            handle=partial(batch_hand_over, in_process=in_process),
+            handle_urgent=partial(batch_hand_over, urgent=True, in_process=in_process),
+            urgent=message_is_urgent if fast else None,
             client_id=options["client_id"],
             group=None if options["no_share"] else options["group"],
             batch_messages=options["batch"],
@@ -57,26 +60,13 @@ class Command(BaseCommand):
         )
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: consumer.stop())
-        where = "in this process" if in_process else f"to Celery queue {settings.INGEST_QUEUE}"
+        where = (
+            "in this process"
+            if in_process
+            else f"to Celery queues {settings.INGEST_QUEUE} (alarm-bearing: {settings.INGEST_ALARM_QUEUE})"
+        )
         self.stdout.write(f"ingest_mqtt: consuming as {options['client_id']}, batches {where}")
         consumer.run()
-        self.stdout.write(f"ingest_mqtt: stopped after {consumer.handled} messages")
-
-    @staticmethod
-    def _to_celery(batch: list[list]) -> None:
-        from sensors.handover import batch_hand_over, uses_ledger
-        from sensors.tasks import ingest_batch
-
-        if uses_ledger():
-            batch_hand_over(batch)
-        else:
-            ingest_batch.apply_async(args=[batch], queue=settings.INGEST_QUEUE)
-
-    @staticmethod
-    def _in_process(batch: list[list]) -> None:
-        from django.db import close_old_connections
-
-        from sensors.tasks import ingest_batch
-
-        close_old_connections()
-        ingest_batch.run(batch)
+        self.stdout.write(
+            f"ingest_mqtt: stopped after {consumer.handled} messages ({consumer.handled_urgent} through the fast lane)"
+        )
