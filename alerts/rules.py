@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -298,13 +298,17 @@ def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome)
 
 
 def _replay_late(rule: CompiledRule, device_id: int, state: RuleState, late: list[Point], outcome: _Outcome) -> None:
-    """Readings that arrive after later ones (a batch retried after a database restart) are skipped by ``_step``,
-    so a duration rule would measure from the first reading it happened to get: an overheating whose start came
+    """Readings that arrive after later ones (a batch retried after a database restart; telemetry that waited in
+    the backlog while the device's alarm-bearing reading went ahead on the alarm queue) are skipped by ``_step``,
+    so a duration rule would measure from the first reading it happened to get and a rate rule compare with the
+    wrong reference: an overheating whose start came
     late could stay "not long enough" for good. For a rule still waiting, replay the stored readings (the late
     ones among them) in time order from a duration before the earliest late reading; if the condition then holds
     long enough up to the newest reading, the rule fires now. A past episode that has already ended is not
     raised afterwards."""
     since = min(point.ts for point in late) - timedelta(seconds=rule.duration)
+    if rule.rate_metrics:  # a rate needs its reference reading from a window before
+        since -= timedelta(seconds=RATE_WINDOW_SECONDS)
     until = max(datetime.fromisoformat(entry[1]) for entry in state.values.values())
     replay, replayed = RuleState(values={}), _Outcome()
     for point in storage.readings_since(device_id, rule.metrics, since, until):
@@ -363,22 +367,32 @@ def _remember(point: Point, before: dict[tuple[int, str], list | None]) -> None:
     _seen[key] = _next_entry(previous, point)
 
 
-def _warm_rates(points: list[Point], devices: dict[int, dict]) -> None:
+def _warm_rates(points: list[Point], devices: dict[int, dict], *, ahead: bool = False) -> None:
     """A rate needs an earlier reading. A process that has not seen this (device, metric) yet (it just started)
     takes as its reference the last stored reading at least RATE_WINDOW_SECONDS older than its first point, so
     that point's rate is measured at once, as a warm process would: a jump across a worker restart (the old
-    process stored the 30 °C readings and died, the new one gets the 95 °C ones) is still seen. Once per key."""
+    process stored the 30 °C readings and died, the new one gets the 95 °C ones) is still seen. Once per key.
+
+    The alarm queue's worker (``ahead``) sees a device only now and then: what it saw of it last may be hours old
+    while the telemetry worker stored the readings since; there a stale memory counts as none (newer stored wins)."""
     cold: dict[tuple[int, str], datetime] = {}
+    looked: set[tuple[int, str]] = set()
     for point in points:  # sorted by device and time: the first point of a key is its earliest
         key = (point.device_id, point.metric)
-        if key in _seen or key in cold or point.device_id not in devices:
+        if key in looked or point.device_id not in devices:
+            continue
+        looked.add(key)
+        seen = _seen.get(key)
+        if seen is not None and (not ahead or seen[1] >= _iso(point.ts - timedelta(seconds=2 * RATE_WINDOW_SECONDS))):
             continue
         device = devices[point.device_id]
         rules = rules_for_device(device["device_type_id"], device["apartment_id"], device["id"])
         if any(point.metric in rule.rate_metrics for rule in rules):
             cold[key] = point.ts - timedelta(seconds=RATE_WINDOW_SECONDS)
     for key, (ts, value) in storage.readings_before(cold).items():
-        _seen.setdefault(key, [value, _iso(ts), None, value, _iso(ts)])
+        held = _seen.get(key)
+        if held is None or held[1] < _iso(ts):
+            _seen[key] = [value, _iso(ts), None, value, _iso(ts)]
 
 
 def _may_fire(rule: CompiledRule, device_id: int) -> bool:
@@ -389,21 +403,32 @@ def _may_fire(rule: CompiledRule, device_id: int) -> bool:
     return any(results) if rule.combine == AlertRule.Combine.ANY else bool(results) and all(results)
 
 
-def evaluate_points(points: Iterable[Point], *, now: datetime | None = None) -> list[int]:
+def evaluate_points(
+    points: Iterable[Point],
+    *,
+    late: Set[tuple[int, str]] = frozenset(),
+    ahead: bool = False,
+    now: datetime | None = None,
+) -> list[int]:
     """Run the rules over a committed batch of readings; answer the ids of alarms raised or changed.
 
     Quick path: a reading that meets no condition, on a (device, rule) whose stored state is idle (not
     firing, no duration running), changes nothing and writes nothing. Everything else goes through the
     locked ``RuleState`` rows, in device-time order.
+
+    Alarms first (sensors/hooks.py): a batch from the alarm queue (``ahead``) went ahead of the device's telemetry
+    still in the backlog, so its duration and rate rules write their state even when idle; when those older
+    readings arrive (``late``: the (device, metric) of which a newer reading was stored first), a rule whose state
+    went past them replays the stored readings in time order (``_replay_late``).
     """
     points = sorted(points, key=lambda p: (p.device_id, p.ts))
     if not points:
         return []
     devices = device_cache.get({p.device_id for p in points})
-    _warm_rates(points, devices)
+    _warm_rates(points, devices, ahead=ahead)
     before: dict[tuple[int, str], list | None] = {}
     try:
-        return _evaluate(points, devices, before, now=now)
+        return _evaluate(points, devices, before, late=late, ahead=ahead, now=now)
     except BaseException:
         _rewind(before)
         raise
@@ -420,26 +445,40 @@ def _rewind(before: dict[tuple[int, str], list | None]) -> None:
 
 
 def _evaluate(
-    points: list[Point], devices: dict[int, dict], before: dict[tuple[int, str], list | None], *, now: datetime | None
+    points: list[Point],
+    devices: dict[int, dict],
+    before: dict[tuple[int, str], list | None],
+    *,
+    late: Set[tuple[int, str]],
+    ahead: bool,
+    now: datetime | None,
 ) -> list[int]:
     relevant: dict[tuple[int, int], tuple[CompiledRule, list[Point]]] = {}
     candidates: set[tuple[int, int]] = set()
+    earliest_late: datetime | None = None
     for point in points:
         device = devices.get(point.device_id)
         if device is None:
             continue
         _remember(point, before)
+        is_late = (point.device_id, point.metric) in late
         for rule in rules_for_device(device["device_type_id"], device["apartment_id"], device["id"]):
             if point.metric in rule.metrics:
                 key = (device["id"], rule.id)
                 relevant.setdefault(key, (rule, []))[1].append(point)
-                if key not in candidates and _may_fire(rule, device["id"]):
+                ordered = bool(rule.duration or rule.rate_metrics)  # rules that need the readings in order
+                if is_late and ordered:
+                    earliest_late = point.ts if earliest_late is None else min(earliest_late, point.ts)
+                if key not in candidates and (_may_fire(rule, device["id"]) or (ahead and ordered)):
                     candidates.add(key)
     if not relevant:
         return []
+    watched = Q(triggered=True) | Q(pending_since__isnull=False)
+    if earliest_late is not None:  # an idle state that went past these readings (the alarm queue went ahead)
+        watched |= Q(last_ts__gt=earliest_late)
     busy = set(
         RuleState.objects.filter(device_id__in={d for d, _ in relevant}, rule_id__in={r for _, r in relevant})
-        .filter(Q(triggered=True) | Q(pending_since__isnull=False))
+        .filter(watched)
         .values_list("device_id", "rule_id")
     )
     work = {key: relevant[key] for key in relevant if key in candidates or key in busy}
@@ -458,9 +497,9 @@ def _evaluate(
                 if seen is not None and (stored is None or seen[1] > stored[1]):
                     state.values[metric] = list(seen)
             outcome = _Outcome()
-            late = [point for point in rule_points if not _step(rule, state, point, outcome)]
-            if late and rule.duration and not state.triggered:
-                _replay_late(rule, device_id, state, late, outcome)
+            skipped = [point for point in rule_points if not _step(rule, state, point, outcome)]
+            if skipped and (rule.duration or rule.rate_metrics) and not state.triggered:
+                _replay_late(rule, device_id, state, skipped, outcome)
             outcomes.append((rule, device_id, outcome))
         RuleState.objects.bulk_update(states.values(), ["triggered", "pending_since", "values", "last_ts"])
         for rule, device_id, outcome in outcomes:

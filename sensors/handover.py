@@ -79,7 +79,8 @@ def _queue(urgent: bool) -> str:
 
 
 def _send(app: Celery, task_id: str, batch: list[list], queue: str) -> None:
-    app.send_task(TASK, args=[batch], kwargs={"ledger": True}, task_id=task_id, queue=queue)
+    kwargs = {"ledger": True, "urgent": queue == settings.INGEST_ALARM_QUEUE != settings.INGEST_QUEUE}
+    app.send_task(TASK, args=[batch], kwargs=kwargs, task_id=task_id, queue=queue)
 
 
 def _entry(batch: list[list], queue: str) -> str:
@@ -106,21 +107,23 @@ def batch_hand_over(
     app = _app(app)
     if in_process if in_process is not None else app.conf.task_always_eager:
         close_old_connections()
-        batch_store(batch)
+        batch_store(batch, urgent=urgent)
         return None
     queue = _queue(urgent)
     if not uses_ledger(app):
-        return app.send_task(TASK, args=[batch], queue=queue).id
+        return app.send_task(TASK, args=[batch], kwargs={"urgent": urgent}, queue=queue).id
     task_id = str(uuid.uuid4())
     _client(app).pipeline().hset(LEDGER, task_id, _entry(batch, queue)).zadd(SINCE, {task_id: time.time()}).execute()
     _send(app, task_id, batch, queue)
     return task_id
 
 
-def batch_store(batch: list[list]):
-    """Store one handed-over batch: the body of ``sensors.ingest_batch`` (answers the ``IngestResult``)."""
+def batch_store(batch: list[list], *, urgent: bool = False):
+    """Store one handed-over batch: the body of ``sensors.ingest_batch`` (answers the ``IngestResult``).
+    ``urgent``: alarm-bearing messages, judged ahead of the device's telemetry still in the backlog."""
     return ingest_messages(
-        RawMessage(topic, payload, username, received_at) for topic, username, payload, received_at in batch
+        (RawMessage(topic, payload, username, received_at) for topic, username, payload, received_at in batch),
+        ahead=urgent,
     )
 
 

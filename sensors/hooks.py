@@ -18,7 +18,10 @@ hand-over                          registered handlers today                    
 
 A reading handler gets the batch's newly stored points. One registered with ``repeats=True`` (the alarm rules,
 idempotent: a rule's state skips what it has gone past) gets the points of the batch that were stored before too:
-a batch redelivered after its worker died between storing and judging still has its alarms raised.
+a batch redelivered after its worker died between storing and judging still has its alarms raised; and, as
+``late=``, the (device, metric) keys of which a newer reading had been stored before this batch (a device's
+alarm-bearing reading travels ahead of the telemetry backlog on the alarm queue): the rules replay those in time
+order, so rate and duration rules still see the device's readings in order.
 
 A handler's bug is logged and never makes the batch fail (it is already stored); the database going away is no
 bug: :func:`readings_hand_on` raises ``OperationalError`` after the others ran, the task retries the batch, and the
@@ -29,7 +32,7 @@ rules left that batch's readings unjudged).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,16 +76,26 @@ def on_device_status(name: str, handler: StatusHandler) -> None:
     _status[name] = _Registered(name, handler)
 
 
-def readings_hand_on(*, stored: Sequence[Point], repeated: Sequence[Point] = ()) -> None:
-    """Hand a committed batch's points on: ``stored`` (new) to every handler, ``repeated`` (stored before) too to
-    the handlers registered with ``repeats``. Raises ``OperationalError`` if the database failed a handler."""
+def readings_hand_on(
+    *,
+    stored: Sequence[Point],
+    repeated: Sequence[Point] = (),
+    late: Set[tuple[int, str]] = frozenset(),
+    ahead: bool = False,
+) -> None:
+    """Hand a committed batch's points on: ``stored`` (new) to every handler; ``repeated`` (stored before),
+    ``late`` and ``ahead`` (the batch came on the alarm queue, ahead of the device's telemetry backlog) to the
+    handlers registered with ``repeats``. Raises ``OperationalError`` if the database failed a handler."""
     lost: OperationalError | None = None
     for entry in list(_readings.values()):
         points = [*stored, *repeated] if entry.repeats else list(stored)
         if not points:
             continue
         try:
-            entry.handler(points)
+            if entry.repeats:
+                entry.handler(points, late=late, ahead=ahead)
+            else:
+                entry.handler(points)
         except OperationalError as exc:
             log.error("readings handler %r: the database went away", entry.name, exc_info=exc)
             lost = exc

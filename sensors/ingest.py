@@ -49,8 +49,11 @@ class IngestResult:
     stored_points: list[Point] = field(default_factory=list)
 
 
-def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = None) -> IngestResult:
-    """Parse, validate and store a batch of raw device messages (see module docstring)."""
+def ingest_messages(
+    messages: Iterable[RawMessage], *, now: datetime | None = None, ahead: bool = False
+) -> IngestResult:
+    """Parse, validate and store a batch of raw device messages (see module docstring). ``ahead``: the batch came
+    on the alarm queue, ahead of the telemetry backlog (the rules then keep the state that ordering needs)."""
     now = now or timezone.now()
     current = directory()
     result = IngestResult()
@@ -74,7 +77,7 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
 
     with transaction.atomic():
         new_points = storage.readings_insert(points)
-        storage.latest_upsert(new_points)
+        late = storage.latest_upsert(new_points)
         _mark_stale_rollups(new_points, now)
         _record_rejections(parsed, now)
     result.stored = len(new_points)
@@ -85,7 +88,8 @@ def ingest_messages(messages: Iterable[RawMessage], *, now: datetime | None = No
     if len(new_points) < len(points):
         new = {(p.device_id, p.metric, p.ts) for p in new_points}
         repeated = [p for p in points if (p.device_id, p.metric, p.ts) not in new]
-    hooks.readings_hand_on(stored=new_points, repeated=repeated)  # → alerts.rules.evaluate_points and the others
+    # → alerts.rules.evaluate_points and the others (sensors/hooks.py)
+    hooks.readings_hand_on(stored=new_points, repeated=repeated, late=late, ahead=ahead)
     heard = {item.device.id for item in parsed if item.device is not None and item.heard}
     devices_mark_seen(heard, at=now)
     if any(item.reply is not None for item in parsed):

@@ -28,6 +28,7 @@ INSERT INTO sensors_latestvalue (device_id, metric, ts, value)
 SELECT * FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[], %b::float8[])
 ON CONFLICT (device_id, metric) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value
 WHERE sensors_latestvalue.ts <= EXCLUDED.ts
+RETURNING device_id, metric
 """
 
 
@@ -76,8 +77,12 @@ def _readings_insert_portable(points: Sequence[Point]) -> list[Point]:
     return new
 
 
-def latest_upsert(points: Sequence[Point]) -> None:
-    """Keep the newest value of each device metric (an older reading arriving late never overwrites it)."""
+def latest_upsert(points: Sequence[Point]) -> set[tuple[int, str]]:
+    """Keep the newest value of each device metric (an older reading arriving late never overwrites it).
+
+    Answers the late keys: the (device, metric) of which a newer reading was stored before these points (by the
+    alarm queue's worker, which takes a device's alarm-bearing readings ahead of the telemetry backlog, or by
+    another worker). The alarm rules replay those (alerts/rules.py)."""
     newest: dict[tuple[int, str], Point] = {}
     for point in points:
         key = (point.device_id, point.metric)
@@ -85,12 +90,12 @@ def latest_upsert(points: Sequence[Point]) -> None:
         if held is None or held.ts <= point.ts:
             newest[key] = point
     if not newest:
-        return
+        return set()
     # Sorted, so two workers lock the same rows in the same order and never deadlock.
     rows = [newest[key] for key in sorted(newest)]
     if connection.vendor == "postgresql":
-        _pg_execute(_UPSERT_LATEST_PG, rows)
-        return
+        updated = {(device_id, metric) for device_id, metric in _pg_execute(_UPSERT_LATEST_PG, rows, fetch=True)}
+        return set(newest) - updated
     held = {
         (lv.device_id, lv.metric): lv for lv in LatestValue.objects.filter(device_id__in={p.device_id for p in rows})
     }
@@ -102,6 +107,7 @@ def latest_upsert(points: Sequence[Point]) -> None:
         update_fields=["ts", "value"],
         batch_size=500,
     )
+    return set(newest) - {(p.device_id, p.metric) for p in changed}
 
 
 _PREVIOUS_PG = """

@@ -17,7 +17,7 @@ from sensors import handover
     retry_backoff_max=30,
     max_retries=None,
 )
-def ingest_batch(self, messages: list[list], ledger: bool = False) -> dict:
+def ingest_batch(self, messages: list[list], ledger: bool = False, urgent: bool = False) -> dict:
     """Store one batch handed over by :func:`sensors.handover.batch_hand_over` (the only sender):
     ``[[topic, username, payload, received_at], ...]``, on queue ``INGEST_QUEUE`` or (alarm-bearing messages)
     ``INGEST_ALARM_QUEUE``.
@@ -25,7 +25,7 @@ def ingest_batch(self, messages: list[list], ledger: bool = False) -> dict:
     Safe to run twice (a redelivered task stores nothing new), so the broker may redeliver it after a crash.
     With ``ledger`` the batch is struck off the hand-over ledger once stored.
     """
-    result = handover.batch_store(messages)
+    result = handover.batch_store(messages, urgent=urgent)
     if ledger:
         handover.batch_done(self.request.id, app=self.app)
     return {"messages": result.messages, "stored": result.stored, "rejected": result.rejected}
