@@ -29,7 +29,7 @@ from residents.models import (
 )
 from residents.scope import scope_residents
 from shijiao.errors import DomainError
-from shijiao.pii import blind_index, mask_name, mask_phone
+from shijiao.pii import blind_index
 
 RESIDENT_STAFF = {
     Role.STREET_ADMIN: ALL,
@@ -88,6 +88,7 @@ class ResidentForm(forms.ModelForm):
             "emergency_contact_name",
             "emergency_contact_phone",
         )
+        widgets = {"emergency_contact_name": forms.TextInput(attrs={"maxlength": 64})}
 
     def clean_id_number(self) -> str:
         value = (self.cleaned_data.get("id_number") or "").strip().upper()
@@ -209,11 +210,11 @@ class ResidentAdmin(HousedScopedAdmin):
 
     @admin.display(description=_("紧急联系人"))
     def emergency_contact_name_masked(self, obj: Resident) -> str:
-        return mask_name(obj.emergency_contact_name) if obj.emergency_contact_name else ""
+        return obj.emergency_contact_name_masked
 
     @admin.display(description=_("紧急联系人电话"))
     def emergency_contact_phone_masked(self, obj: Resident) -> str:
-        return mask_phone(obj.emergency_contact_phone)
+        return obj.emergency_contact_phone_masked
 
     # --- the daily gap lists (人来不登记、人走不注销) ---
 

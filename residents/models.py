@@ -32,7 +32,7 @@ class Resident(models.Model):
         on_delete=models.SET_NULL,
         related_name="employees",
     )
-    emergency_contact_name = models.CharField(_("紧急联系人"), max_length=64, blank=True)
+    emergency_contact_name = EncryptedTextField(_("紧急联系人"), blank=True, default="")
     emergency_contact_phone = EncryptedTextField(_("紧急联系人电话"), blank=True, default="")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -73,6 +73,14 @@ class Resident(models.Model):
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def emergency_contact_name_masked(self) -> str:
+        return mask_name(self.emergency_contact_name)
+
+    @property
+    def emergency_contact_phone_masked(self) -> str:
+        return mask_phone(self.emergency_contact_phone)
 
     @property
     def name_masked(self) -> str:

@@ -38,6 +38,9 @@ def resident_create(
     phone = phone.strip()
     if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
         raise DomainError(_("手机号应为 11 位数字"), code="invalid_phone")
+    emergency_contact_phone = emergency_contact_phone.strip()
+    if emergency_contact_phone and not (len(emergency_contact_phone) == 11 and emergency_contact_phone.isdigit()):
+        raise DomainError(_("紧急联系人电话应为 11 位手机号"), code="invalid_emergency_contact_phone")
     return Resident.objects.create(
         name=name.strip(),
         id_number=id_number,
