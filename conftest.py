@@ -130,6 +130,25 @@ class AsgiServer:
     channel_prefix: str
 
 
+def process_env(redis_url: str) -> dict[str, str]:
+    """The environment of a process a test starts (server, Celery worker, beat, ingest_mqtt): this test's
+    database, the Redis at ``redis_url``, Celery in-process unless the caller says otherwise."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    user = db["USER"] or "postgres"
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shijiao.settings_test",
+        "SHIJIAO_TEST_SERVER": "1",
+        "DATABASE_URL": f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "DEBUG": "true",
+        "VAR_DIR": str(Path(__file__).resolve().parent / "var" / "test"),
+    }
+
+
 @contextmanager
 def start_asgi_server(settings, redis_url: str, *, env: dict[str, str] | None = None) -> Iterator[AsgiServer]:
     """uvicorn serving the whole ASGI app (HTTP + WebSockets) on the test database and the Redis at ``redis_url``.
@@ -159,19 +178,7 @@ def start_asgi_server(settings, redis_url: str, *, env: dict[str, str] | None = 
     channel_layers.backends.clear()
     port = _free_port()
     root = Path(__file__).resolve().parent
-    user = db["USER"] or "postgres"
-    server_env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shijiao.settings_test",
-        "SHIJIAO_TEST_SERVER": "1",
-        "DATABASE_URL": f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "CHANNEL_LAYER_PREFIX": prefix,
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "DEBUG": "true",
-        "VAR_DIR": str(root / "var" / "test"),
-        **(env or {}),
-    }
+    server_env = {**process_env(redis_url), "CHANNEL_LAYER_PREFIX": prefix, **(env or {})}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -195,6 +202,8 @@ def start_asgi_server(settings, redis_url: str, *, env: dict[str, str] | None = 
         for _ in range(150):
             try:
                 urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except urllib.error.HTTPError:  # it answers (503: some other part is down)
                 break
             except OSError:
                 if server.poll() is not None:

@@ -260,6 +260,8 @@ def main() -> None:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
+            except urllib.error.HTTPError:  # it answers (503: some other part is down)
+                break
             except OSError:
                 time.sleep(0.1)
         cockpit = Cockpit(f"ws://127.0.0.1:{port}/ws/alerts/?end=cockpit", base, session_key)

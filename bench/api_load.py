@@ -330,6 +330,8 @@ def main() -> None:
                     timeout=1,
                 )
                 break
+            except urllib.error.HTTPError:  # it answers (503: some other part is down)
+                break
             except OSError:
                 if server.poll() is not None:
                     sys.exit("the server exited at start")

@@ -219,6 +219,8 @@ def main() -> None:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
+            except urllib.error.HTTPError:  # it answers (503: some other part is down)
+                break
             except OSError:
                 time.sleep(0.1)
         time.sleep(2)  # the consumer subscribes

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_init
+from celery.beat import PersistentScheduler
+from celery.signals import task_postrun, task_prerun, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shijiao.settings")
 
@@ -36,3 +37,38 @@ def _check_services_at_worker_start(**_kwargs) -> None:
     from shijiao.startup import check_services
 
     check_services()
+
+
+@worker_ready.connect
+def _keep_worker_heartbeat(sender=None, **_kwargs) -> None:
+    """The worker says, for each queue it consumes, that it is alive every HEALTH_HEARTBEAT_SECONDS (/healthz)."""
+    from shijiao.health import beat_keep, worker_part
+
+    hostname = getattr(sender, "hostname", "") or ""
+    queues = list(sender.app.amqp.queues.consume_from) if sender is not None else []
+    for queue in queues or ["celery"]:
+        beat_keep(worker_part(queue), hostname)
+
+
+class RecordingScheduler(PersistentScheduler):
+    """Celery beat's scheduler, leaving a heartbeat for /healthz each time it runs through its schedule."""
+
+    _recorded = 0.0
+
+    def tick(self, *args, **kwargs) -> float:
+        import socket
+        import time
+
+        from django.conf import settings
+
+        from shijiao.health import BEAT, beat_record
+
+        interval = super().tick(*args, **kwargs)
+        now = time.monotonic()
+        if now - self._recorded >= settings.HEALTH_HEARTBEAT_SECONDS:
+            self._recorded = now
+            try:
+                beat_record(BEAT, socket.gethostname())
+            except Exception:  # the cache is down: /healthz says so; beat goes on
+                pass
+        return min(interval, settings.HEALTH_HEARTBEAT_SECONDS)

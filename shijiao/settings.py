@@ -160,6 +160,11 @@ CELERY_BEAT_SCHEDULE: dict = {  # apps add their periodic jobs in their sections
     "heartbeat": {"task": "shijiao.heartbeat", "schedule": 30.0},
 }
 CELERY_IMPORTS = ["shijiao.tasks"]
+CELERY_BEAT_SCHEDULER = "shijiao.celery:RecordingScheduler"  # leaves beat's heartbeat for /healthz
+# /healthz (shijiao/health.py): workers, beat and MQTT consumers leave a heartbeat this often; older than the
+# second figure, the part is reported down (503).
+HEALTH_HEARTBEAT_SECONDS = envint("HEALTH_HEARTBEAT_SECONDS", 10)
+HEALTH_STALE_SECONDS = envint("HEALTH_STALE_SECONDS", 60)
 
 MQTT_URL = envstr("MQTT_URL", "")
 if MQTT_URL:

@@ -12,12 +12,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 
 def healthz(_request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers, with the age of the last Celery heartbeat when there is one."""
-    from django.core.cache import cache
+    """The platform's health (shijiao/health.py): 200, or 503 with ``down`` naming each part that is down."""
+    from shijiao.health import report
 
-    from shijiao.tasks import HEARTBEAT_KEY
-
-    return JsonResponse({"status": "ok", "celery_heartbeat": cache.get(HEARTBEAT_KEY)})
+    status, body = report()
+    return JsonResponse(body, status=status, headers={"Cache-Control": "no-store"})
 
 
 # Where each role starts its day.

@@ -63,6 +63,7 @@ class Command(BaseCommand):
 
         from sensors.simulator import Simulator, load_devices
         from sensors.transports import InProcessTransport
+        from shijiao.health import BEAT, beat_record
 
         # thread_sensitive: the simulator's database work runs on the same thread as the views (one SQLite
         # writer), and what it sends through the channel layer lands on this event loop.
@@ -82,6 +83,7 @@ class Command(BaseCommand):
                         if now >= due[path]:
                             due[path] = now + every
                             await sync_to_async(job.run, thread_sensitive=True)()
+                            beat_record(BEAT, "serve --simulate")  # /healthz: the periodic jobs run here
                 except Exception:
                     log.exception("simulator step failed")
                 await asyncio.sleep(0.2)

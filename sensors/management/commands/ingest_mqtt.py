@@ -66,7 +66,11 @@ class Command(BaseCommand):
             else f"to Celery queues {settings.INGEST_QUEUE} (alarm-bearing: {settings.INGEST_ALARM_QUEUE})"
         )
         self.stdout.write(f"ingest_mqtt: consuming as {options['client_id']}, batches {where}")
+        from shijiao.health import INGEST, beat_keep
+
+        heartbeat = beat_keep(INGEST, options["client_id"], alive=consumer.subscribed)  # for /healthz
         consumer.run()
+        heartbeat.set()
         self.stdout.write(
             f"ingest_mqtt: stopped after {consumer.handled} messages ({consumer.handled_urgent} through the fast lane)"
         )
