@@ -1,6 +1,6 @@
-"""Benchmark: alarm latency, from an over-threshold MQTT publish to the cockpit's WebSocket.
+"""Benchmark: alarm latency, from an over-threshold MQTT publish to the cockpit's WebSocket; and under overload.
 
-    python bench/alarm_latency.py [--alarms 220] [--background 2000] [--workers 2]
+    python bench/alarm_latency.py [--alarms 220] [--background 2000] [--workers 2] [--overload]
 
 Needs the machine's PostgreSQL, Redis and Mosquitto (PG_URL, REDIS_URL, MQTT_URL override the defaults;
 Redis database 13 by default so the bench's Celery queues stay apart from everyone else's). It creates a
@@ -14,6 +14,17 @@ until the cockpit receives its ``alarm.changed`` / ``raised`` message. In the sa
 background load, it measures the floor: a raw MQTT publish→subscribe round trip. The last line reads:
 
     alarm latency: p50 <A> ms, p99 <B> ms, floor p50 <C> ms
+
+With ``--overload`` (independent of the machine's mood: the load is set from what the pipeline drains in the same
+run) it then measures the pipeline's drain rate (a burst of --drain-messages published as fast as possible; data
+points stored per second while only the backlog is left), runs the background load at --factor (1.5) × that rate so
+the telemetry backlog grows the whole time, and times --overload-alarms more alarms through it. The background then
+stops, the backlog drains, and the bench prints whether every background reading was stored exactly once. The last
+line then reads:
+
+    alarm latency: p50 <A> ms, p99 <B> ms, floor p50 <C> ms, overload p99 <D> ms at <X>x drain
+
+(X is the background rate actually published over the drain rate.) Goals: p99 ≤ 100 ms, overload p99 ≤ 200 ms.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import multiprocessing as mp
 import os
 import signal
@@ -59,9 +71,10 @@ def mqtt_client(client_id: str):
     return client
 
 
-def background(keys: list[str], per_second: int, stop, tag: str) -> None:
-    """Publish ``per_second`` messages a second (5 normal data points each), spread evenly, until ``stop``."""
-    client = mqtt_client(f"bench-bg-{tag}")
+def background(keys: list[str], per_second: int, stop, tag: str, published=None) -> None:
+    """Publish ``per_second`` messages a second (5 normal data points each), spread evenly, until ``stop``;
+    count them in ``published`` (a shared integer) when given."""
+    client = mqtt_client(f"bench-bg-{tag}-{uuid.uuid4().hex[:6]}")
     tick = 0.05
     per_tick = max(1, round(per_second * tick))
     i = 0
@@ -77,8 +90,27 @@ def background(keys: list[str], per_second: int, stop, tag: str) -> None:
                       "voltage": 220 + i % 5, "power": 1200 + i % 300}  # fmt: skip
             client.publish(f"shijiao/{key}/telemetry", json.dumps({"ts": ts, "values": values}), qos=1)
             i += 1
+        if published is not None:
+            with published.get_lock():
+                published.value += per_tick
         next_at += tick
         time.sleep(max(0.0, next_at - time.monotonic()))
+    time.sleep(1.0)  # let the QoS 1 handshakes of the last messages finish
+    client.disconnect()
+    client.loop_stop()
+
+
+def burst(keys: list[str], messages: int, tag: str) -> None:
+    """Publish ``messages`` messages (5 normal data points each) as fast as the broker takes them."""
+    client = mqtt_client(f"bench-burst-{tag}")
+    now_ms = int(time.time() * 1000) - messages  # one ms apart per device at most: all in the accepted past
+    for i in range(messages):
+        values = {"wire_temp": 35 + i % 10, "current": 6, "residual_current": 120, "voltage": 220, "power": 1200}
+        info = client.publish(f"shijiao/{keys[i % len(keys)]}/telemetry",
+                              json.dumps({"ts": now_ms + i, "values": values}), qos=1)  # fmt: skip
+        if i % 1000 == 999:
+            info.wait_for_publish(timeout=30)  # keep the client's queue short
+    time.sleep(1.0)
     client.disconnect()
     client.loop_stop()
 
@@ -120,6 +152,78 @@ print(session.session_key)
         [f"al-{tag}-{i:05d}" for i in range(alarm_devices)],
         session_key,
     )
+
+
+def add_devices(env: dict, prefix: str, count: int, apartment_code: str) -> list[str]:
+    """``count`` more smart-electricity devices keyed ``<prefix>-<n>`` in the bench block ``apartment_code``."""
+    script = f"""
+import django; django.setup()
+from apartments.models import Apartment
+from sensors.models import Device, DeviceType
+kind = DeviceType.objects.get(code="smart_electricity")
+block = Apartment.objects.get(code="{apartment_code}")
+Device.objects.bulk_create([Device(key=f"{prefix}-{{i:05d}}", device_type=kind, apartment=block, floor=3)
+                            for i in range({count})])
+"""
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return [f"{prefix}-{i:05d}" for i in range(count)]
+
+
+def stored_points(db_url: str, prefix: str | None = None) -> int:
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        if prefix is None:
+            return conn.execute("SELECT count(*) FROM sensors_reading").fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM sensors_reading r JOIN sensors_device d ON d.id = r.device_id WHERE d.key LIKE %s",
+            [prefix + "%"],
+        ).fetchone()[0]
+
+
+def measure_drain(db_url: str, keys: list[str], messages: int, tag: str) -> tuple[float, float]:
+    """Publish a burst and answer (data points drained per second, burst publish rate in points per second).
+
+    The drain rate is taken while only the backlog is left (after the last publish), when at least a fifth of the
+    burst was still waiting; otherwise the pipeline kept up with the publisher and the whole burst counts."""
+    before = stored_points(db_url)
+    total = messages * POINTS_PER_MESSAGE
+    started = time.monotonic()
+    publisher = mp.Process(target=burst, args=(keys, messages, tag))
+    publisher.start()
+    publisher.join()
+    published_at = time.monotonic()
+    at_publish = stored_points(db_url) - before
+    deadline = published_at + 600
+    done = at_publish
+    while done < total and time.monotonic() < deadline:
+        time.sleep(0.25)
+        done = stored_points(db_url) - before
+    finished = time.monotonic()
+    publish_rate = total / max(1e-6, published_at - started - 1.0)  # burst() waits a second after the last one
+    if total - at_publish >= total / 5 and finished > published_at:
+        return (done - at_publish) / (finished - published_at), publish_rate
+    say("bench: the pipeline kept up with the burst publisher; the drain rate below is a lower bound")
+    return done / (finished - started), publish_rate
+
+
+def time_alarms(keys: list[str], cockpit, interval_ms: int, tag: str, wait: float = 30) -> tuple[list[float], int]:
+    """Publish one over-threshold wire temperature per device, ``interval_ms`` apart; answer the latencies (ms)
+    until the cockpit got each ``raised`` message, and how many never arrived within ``wait`` seconds."""
+    pub = mqtt_client(f"bench-alarm-pub-{tag}-{uuid.uuid4().hex[:6]}")
+    sent: dict[str, float] = {}
+    for key in keys:
+        body = json.dumps({"ts": int(time.time() * 1000), "values": {"wire_temp": 120.0}}).encode()
+        sent[key] = time.monotonic()
+        pub.publish(f"shijiao/{key}/telemetry", body, qos=1)
+        time.sleep(interval_ms / 1000)
+    deadline = time.monotonic() + wait
+    while any(k not in cockpit.received for k in sent) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pub.disconnect()
+    pub.loop_stop()
+    latencies = [(cockpit.received[k] - sent[k]) * 1000 for k in sent if k in cockpit.received]
+    return latencies, len(sent) - len(latencies)
 
 
 class Cockpit:
@@ -194,6 +298,11 @@ def main() -> None:
     parser.add_argument("--interval-ms", type=int, default=40, help="time between two alarm publishes")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
     parser.add_argument("--no-fast-lane", action="store_true", help="alarm-bearing readings wait for the batch window")
+    parser.add_argument("--overload", action="store_true", help="then measure the drain rate and alarms under overload")
+    parser.add_argument("--factor", type=float, default=1.5, help="overload background rate over the drain rate")
+    parser.add_argument("--drain-messages", type=int, default=30000, help="burst size for the drain rate (5 points)")
+    parser.add_argument("--overload-alarms", type=int, default=100, help="alarms to time under overload")
+    parser.add_argument("--overload-interval-ms", type=int, default=100, help="time between two overload alarms")
     args = parser.parse_args()
     if args.alarms < 1 or args.background < 0:
         parser.error("--alarms must be at least 1 and --background not negative")
@@ -270,29 +379,15 @@ def main() -> None:
             raise SystemExit("bench: the cockpit WebSocket did not connect")
         time.sleep(5)  # worker and consumer up and subscribed
 
-        bg = mp.Process(target=background, args=(bg_keys, background_devices, stop_background, tag))
+        bg_published = mp.Value("q", 0)
+        bg = mp.Process(target=background, args=(bg_keys, background_devices, stop_background, tag, bg_published))
         bg.start()
         time.sleep(5)  # the background load settles
         say("bench: background load running; measuring the MQTT floor")
         floor = floor_round_trip(tag, 200)
 
         say(f"bench: publishing {len(alarm_keys)} over-threshold readings, one every {args.interval_ms} ms")
-        pub = mqtt_client(f"bench-alarm-pub-{tag}")
-        sent: dict[str, float] = {}
-        for key in alarm_keys:
-            body = json.dumps({"ts": int(time.time() * 1000), "values": {"wire_temp": 120.0}}).encode()
-            sent[key] = time.monotonic()
-            pub.publish(f"shijiao/{key}/telemetry", body, qos=1)
-            time.sleep(args.interval_ms / 1000)
-        deadline = time.monotonic() + 30
-        while len(cockpit.received) < len(sent) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        pub.disconnect()
-        pub.loop_stop()
-        cockpit.stop.set()
-
-        latencies = [(cockpit.received[k] - sent[k]) * 1000 for k in sent if k in cockpit.received]
-        missing = len(sent) - len(latencies)
+        latencies, missing = time_alarms(alarm_keys, cockpit, args.interval_ms, tag)
         if not latencies:
             raise SystemExit("bench: no alarm reached the cockpit")
         with psycopg.connect(db_url, autocommit=True) as conn:
@@ -302,10 +397,17 @@ def main() -> None:
             f"{stored} readings stored during the run")  # fmt: skip
         say(f"bench: latency min {min(latencies):.1f} ms, mean {statistics.mean(latencies):.1f} ms, "
             f"max {max(latencies):.1f} ms; floor p99 {percentile(floor, 99):.2f} ms")  # fmt: skip
-        say(
+        line = (
             f"alarm latency: p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms, "
             f"floor p50 {percentile(floor, 50):.1f} ms"
         )
+        if args.overload:
+            stop_background.set()
+            bg.join(15)
+            bg = None
+            line += overload(args, env, db_url, tag, cockpit, bg_published)
+        cockpit.stop.set()
+        say(line)
     finally:
         stop_background.set()
         if bg is not None:
@@ -323,6 +425,71 @@ def main() -> None:
         clean_redis(tag, queue)
         if not args.keep_db:
             drop_database(dbname)
+
+
+def overload(args, env: dict, db_url: str, tag: str, cockpit, published) -> str:
+    """The overload phase (see the module docstring); answers the end of the last line."""
+    import redis
+
+    broker = redis.Redis.from_url(REDIS_URL)
+    queue = env["INGEST_QUEUE"]
+    drain_keys = add_devices(env, f"dr-{tag}", 500, "BENCH-BG")
+    overload_keys = add_devices(env, f"ov-{tag}", args.overload_alarms, "BENCH-ALARM")
+    bg_keys = [f"bg-{tag}-{i:05d}" for i in range(max(1, args.background // POINTS_PER_MESSAGE))]
+    while broker.llen(queue):  # what the first phase left
+        time.sleep(0.2)
+    say(f"bench: measuring the drain rate with a burst of {args.drain_messages} messages")
+    drain, burst_rate = measure_drain(db_url, drain_keys, args.drain_messages, tag)
+    say(f"bench: drain rate {drain:,.0f} data points/s (burst published at {burst_rate:,.0f} points/s)")
+
+    target = args.factor * drain / POINTS_PER_MESSAGE  # messages per second
+    publishers = max(1, math.ceil(target / 3000))
+    stop = mp.Event()
+    started_count = published.value
+    say(f"bench: background at {args.factor}x drain: {target * POINTS_PER_MESSAGE:,.0f} points/s "
+        f"from {publishers} publisher(s)")  # fmt: skip
+    procs = [
+        mp.Process(target=background, args=(bg_keys[n::publishers], round(target / publishers), stop, f"{tag}{n}",
+                                            published))
+        for n in range(publishers)
+    ]  # fmt: skip
+    started = time.monotonic()
+    for proc in procs:
+        proc.start()
+    time.sleep(5)  # the backlog builds up
+    backlog_before = broker.llen(queue)
+    say(f"bench: backlog {backlog_before} batches; publishing {len(overload_keys)} alarms through it, "
+        f"one every {args.overload_interval_ms} ms")  # fmt: skip
+    latencies, missing = time_alarms(overload_keys, cockpit, args.overload_interval_ms, tag, wait=60)
+    backlog_after = broker.llen(queue)
+    stop.set()
+    for proc in procs:
+        proc.join(30)
+    elapsed = time.monotonic() - started - 1.0
+    sent_points = (published.value - started_count) * POINTS_PER_MESSAGE
+    actual = sent_points / elapsed / drain
+    rate = sent_points / elapsed
+    say(f"bench: background published {sent_points:,} points in {elapsed:.1f} s = {rate:,.0f}/s ({actual:.2f}x "
+        f"drain); backlog {backlog_before} -> {backlog_after} batches while the alarms were timed")  # fmt: skip
+    if not latencies:
+        raise SystemExit("bench: no overload alarm reached the cockpit")
+    say(f"bench: overload: {len(latencies)} alarms timed ({missing} missing), p50 {percentile(latencies, 50):.0f} ms, "
+        f"max {max(latencies):.0f} ms")  # fmt: skip
+
+    # After the run: the backlog drains and every background reading is stored exactly once.
+    expected = published.value * POINTS_PER_MESSAGE
+    drain_started = time.monotonic()
+    deadline = drain_started + 900
+    stored = stored_points(db_url, f"bg-{tag}-")
+    while (stored < expected or broker.llen(queue)) and time.monotonic() < deadline:
+        time.sleep(1.0)
+        stored = stored_points(db_url, f"bg-{tag}-")
+    time.sleep(2.0)
+    stored = stored_points(db_url, f"bg-{tag}-")
+    verdict = "every one stored exactly once" if stored == expected else "MISMATCH"
+    say(f"bench: backlog drained in {time.monotonic() - drain_started:.1f} s; background readings published "
+        f"{expected:,}, stored {stored:,}: {verdict}")  # fmt: skip
+    return f", overload p99 {percentile(latencies, 99):.0f} ms at {actual:.1f}x drain"
 
 
 def clean_redis(tag: str, queue: str) -> None:

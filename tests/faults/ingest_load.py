@@ -23,8 +23,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from alerts.models import Alert
-from sensors.handover import batch_hand_over, batches_sweep, ledger_counts
+from sensors.handover import batch_hand_over, batches_sweep, ledger_counts, queues
 from sensors.models import Device, Reading
+from sensors.urgency import message_is_urgent
 from tests.faults.servers import QUIET_ENV, Redis, django_process, kill_group, wait_until
 
 READINGS = 3000
@@ -71,7 +72,8 @@ class Worker:
         shown = "\n".join(line for line in lines if line.startswith("["))[-4000:]
         try:
             client = redis.Redis.from_url(self.redis.url, socket_timeout=3)
-            waiting = f"queue {client.llen('celery')}, unacked {client.hlen('unacked')}"
+            queued = ", ".join(f"{queue} {client.llen(queue)}" for queue in queues())
+            waiting = f"queues {queued}, unacked {client.hlen('unacked')}"
         except redis.RedisError as exc:
             waiting = f"broker does not answer: {exc}"
         alive = self.process is not None and self.process.poll() is None
@@ -92,10 +94,12 @@ class Sender:
         self._swept = 0.0
 
     def send(self, batch: list[list]) -> None:
+        """Hand over as the consumer does: alarm-bearing messages (the overheating wire) on the alarm queue."""
+        urgent = any(message_is_urgent(topic, payload) for topic, _user, payload, _at in batch)
         deadline = time.monotonic() + 30
         while True:
             try:
-                batch_hand_over(batch, app=self.app)
+                batch_hand_over(batch, urgent=urgent, app=self.app)
                 return
             except (KombuOperationalError, redis.RedisError, OSError, ConnectionError):
                 if time.monotonic() > deadline:
