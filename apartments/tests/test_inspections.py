@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from accounts.models import Department, Role
 from apartments.hazards import hazards_for
@@ -142,8 +143,8 @@ def test_signing_turns_each_failed_item_into_a_hazard_with_its_deadline(district
     wire_hazard = hazards[0]
     assert wire_hazard.description == "3楼窗外飞线给电瓶车充电"
     assert wire_hazard.responsible_company == district.mine.property_company
-    assert (wire_hazard.deadline - wire_hazard.created_at.date()).days == 1  # high: one day
-    assert (hazards[1].deadline - hazards[1].created_at.date()).days == 7  # low: a week
+    assert (wire_hazard.deadline - timezone.localdate(wire_hazard.created_at)).days == 1  # high: one day
+    assert (hazards[1].deadline - timezone.localdate(hazards[1].created_at)).days == 7  # low: a week
     assert wire_hazard.status == Hazard.Status.OPEN
     assert list(wire_hazard.events.values_list("action", flat=True)) == ["created"]
     with pytest.raises(DomainError, match="已签字提交"):
