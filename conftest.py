@@ -302,7 +302,7 @@ def screenshot_dir() -> "Path":  # noqa: UP037
     return target
 
 
-def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+def wait_until(page, expression: str, timeout: float = 30.0) -> None:
     """Wait until a JavaScript expression is true in ``page``.
 
     Playwright's wait_for_function evaluates its string inside the page, which our Content-Security-Policy

@@ -117,7 +117,7 @@ def test_a_critical_alarm_arrives_live_flashes_its_block_and_sounds(asgi_server,
     assert page.evaluate("window.cockpit.beeps") == 1
     assert "紧急报警：新华工业园6号公寓" in page.inner_text("#banner")
     # The refreshed figures count the open alarm too.
-    wait_until(page, "document.querySelector('#tiles').innerText.includes('未处置报警\\n1')", timeout=10)
+    wait_until(page, "document.querySelector('#tiles').innerText.includes('未处置报警\\n1')")
 
 
 def test_a_fire_station_operator_sees_only_its_area_on_the_screen(asgi_server, screen_page, placed):
@@ -182,7 +182,7 @@ def test_the_street_switches_the_screen_to_english_and_live_alarms_come_in_engli
     assert "Critical" in feed and "Unacknowledged" in feed and "nobody has acknowledged" in feed
     assert page.inner_text("#feed-count") == "1 in all, 1 critical"
     assert page.inner_text("#banner") == "Critical alarm: 新华工业园6号公寓 线缆温度过高 95°C"
-    wait_until(page, "document.querySelector('#tiles').innerText.includes('Open alarms\\n1')", timeout=10)
+    wait_until(page, "document.querySelector('#tiles').innerText.includes('Open alarms\\n1')")
     page.screenshot(path=str(screenshot_dir() / "cockpit-screen-en.png"))
 
     page.click(f'#feed li[data-block="{placed.mine.pk}"]')  # the flashing block moves; its feed line does not
