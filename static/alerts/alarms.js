@@ -102,6 +102,7 @@
         `<div class="stat sev-${k}"><b>${by(k)}</b><span>${label}</span></div>`).join("");
     }
     for (const [id, p] of cardPlayers) if (!alarms.has(id)) { p.destroy(); cardPlayers.delete(id); }
+    if (window.ShijiaoSound) window.ShijiaoSound.update(alarms.values());
     if (selected && !alarms.has(selected)) selected = null;
     if (selected) showCamera(alarms.get(selected));
   }

@@ -200,30 +200,29 @@
   // --- live alarms -----------------------------------------------------------------------------
   const flashing = new Set();
   const feed = document.getElementById("feed");
-  let audio = null, soundOn = false;
+  // The alarm sound (static/alerts/sound.js) rings while a critical or major alarm is unacknowledged; the sign-in
+  // tap, or any tap on the screen, lets the browser play it. The button says which it is and arms it.
   const soundBtn = document.getElementById("sound");
-  soundBtn.addEventListener("click", () => {
-    soundOn = !soundOn;
-    soundBtn.setAttribute("aria-pressed", String(soundOn));
-    soundBtn.textContent = soundOn ? gettext("报警声音已开启") : gettext("开启报警声音");
-    if (soundOn && !audio) audio = new (window.AudioContext || window.webkitAudioContext)();
-  });
-  function beep() {
-    cockpit.beeps += 1;
-    if (!soundOn || !audio) return;
-    const t = audio.currentTime;
-    for (let i = 0; i < 3; i++) {
-      const o = audio.createOscillator(), g = audio.createGain();
-      o.type = "square"; o.frequency.value = i % 2 ? 660 : 880;
-      g.gain.setValueAtTime(0.15, t + i * 0.35); g.gain.setValueAtTime(0, t + i * 0.35 + 0.25);
-      o.connect(g).connect(audio.destination); o.start(t + i * 0.35); o.stop(t + i * 0.35 + 0.3);
-    }
+  function soundLabel() {
+    const s = window.ShijiaoSound.state();
+    soundBtn.setAttribute("aria-pressed", String(s.armed));
+    soundBtn.textContent = s.armed ? gettext("报警声音已开启") : gettext("开启报警声音");
+    cockpit.beeps = s.beeps;
   }
+  soundBtn.addEventListener("click", () => setTimeout(soundLabel, 100));
+  setInterval(soundLabel, 1000);
+  // The banner names the newest unacknowledged critical alarm and stays until it is acknowledged.
   const banner = document.getElementById("banner");
-  let bannerTimer = null;
-  function showBanner(text) {
-    banner.textContent = text; banner.hidden = false;
-    clearTimeout(bannerTimer); bannerTimer = setTimeout(() => { banner.hidden = true; }, 8000);
+  function showBanner() {
+    const open = [...alarms.values()].filter((a) => a.severity === "critical" && !a.acknowledged_at &&
+      (a.status === undefined || a.status === "raised"))
+      .sort((a, b) => String(b.raised_at).localeCompare(String(a.raised_at)));
+    banner.hidden = open.length === 0;
+    if (!open.length) return;
+    const a = open[0];
+    banner.textContent = fill(gettext("紧急报警：%(place)s %(what)s"), { place: a.apartment ? a.apartment.name : "", what: a.title }) +
+      (open.length > 1 ? fill(gettext("（另有 %(n)s 条未确认）"), { n: open.length - 1 }) : "");
+    banner.dataset.alarm = a.id;
   }
 
   // Every open alarm, in the order an operator handles them: unacknowledged critical first (cockpit/live.py
@@ -276,6 +275,9 @@
       fill(ngettext("共 %(n)s 条", "共 %(n)s 条", alarmsTotal), { n: alarmsTotal }) +
       (critical ? fill(gettext("，紧急 %(n)s"), { n: critical }) : "") : "";
     cockpit.alarmsShown = rows.length;
+    window.ShijiaoSound.update(rows);
+    showBanner();
+    soundLabel();
     pager(feed, "feed-page");
     chooseTimeline();
   }
@@ -439,8 +441,6 @@
       if (g) g.classList.add("flash");
       cockpit.map && cockpit.map.flash(blockId, true);
       cockpit.flashed.push({ id: blockId, alarm: a.id, at: performance.now() });
-      beep();
-      showBanner(fill(gettext("紧急报警：%(place)s %(what)s"), { place: a.apartment.name, what: a.title }));
     } else if (!open || a.status !== "raised") {
       // Acknowledged or closed: someone is on it, the block stops flashing.
       flashing.delete(blockId);
