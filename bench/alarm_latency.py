@@ -351,12 +351,14 @@ def main() -> None:
             [sys.executable, "-m", "uvicorn", "shijiao.asgi:application", "--host", "127.0.0.1", "--port", str(port),
              "--lifespan", "off", "--log-level", "warning"], cwd=ROOT, env=env,
         ))  # fmt: skip
-        # As docker-compose.yml deploys them: telemetry batches (and their rules) on one worker, alarm-bearing
-        # readings on one of their own, escalations and notifications on a third.
-        workers = [("ingest", queue, args.workers), ("alarms", alarm_queue, 1), ("alerts", "celery", 1)]
-        for name, queues, concurrency in workers:
+        # As docker-compose.yml deploys them: telemetry batches (and their rules) on one worker, at a lower CPU
+        # priority (cpu_shares there, nice here), alarm-bearing readings on one of their own, escalations and
+        # notifications on a third.
+        workers = [("ingest", queue, args.workers, 10), ("alarms", alarm_queue, 1, 0), ("alerts", "celery", 1, 0)]
+        for name, queues, concurrency, niceness in workers:
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-Q", queues, "-c", str(concurrency),
+                ["nice", "-n", str(niceness), sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-Q", queues,
+                 "-c", str(concurrency),
                  "--loglevel", "WARNING", "-n", f"alarmbench-{name}-{tag}@%h", "--without-gossip",
                  "--without-mingle", "--without-heartbeat", "-O", "fair"], cwd=ROOT, env=env,
             ))  # fmt: skip

@@ -1,10 +1,11 @@
 """Benchmark: sustained ingest through Mosquitto → ingest_mqtt → Celery worker → PostgreSQL.
 
-    python bench/ingest.py [--messages 100000] [--devices 2000] [--publishers 2] [--workers 2]
+    python bench/ingest.py [--messages 100000] [--devices 2000] [--publishers 2] [--workers 2] [--consumers 1]
 
 Needs the machine's PostgreSQL, Redis and Mosquitto (PG_URL, REDIS_URL, MQTT_URL override the
 defaults). It creates a throw-away database, registers --devices smart-electricity devices (5 metrics
-each), starts one consumer and one Celery worker with --workers processes (on a queue of its own),
+each), starts --consumers consumers (one shared-subscription group: the broker splits the messages among them)
+and one Celery worker with --workers processes (on a queue of its own),
 publishes --messages native JSON messages (5 data points each) from --publishers processes with QoS 1,
 and measures stored data points per second from the first publish to the last commit. In the same run
 it measures the machine's limits on the same data: raw PostgreSQL COPY of the same rows into a table
@@ -12,7 +13,7 @@ shaped like sensors_reading, and raw Mosquitto publish→subscribe throughput. T
 
     ingest: <N> data points/s stored, <R> of raw COPY, <M> MB peak RSS
 
-(peak RSS: consumer plus worker processes, summed). Alarm rules of the alerts app are active when
+(peak RSS: consumers plus worker processes, summed). Alarm rules of the alerts app are active when
 that app ships them (the count is printed).
 """
 
@@ -133,6 +134,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=2000, help="devices registered and publishing")
     parser.add_argument("--publishers", type=int, default=2, help="publisher processes")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--consumers", type=int, default=1, help="MQTT consumers in one shared-subscription group")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
     parser.add_argument(
         "--without-alerts",
@@ -155,6 +157,7 @@ def main() -> None:
         "MQTT_URL": MQTT_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "INGEST_QUEUE": f"bench-ingest-{tag}",
+        "INGEST_ALARM_QUEUE": f"bench-ingest-{tag}",  # one worker for both: this bench measures throughput
         "CHANNEL_LAYER_PREFIX": f"bench{tag}",
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
@@ -164,8 +167,9 @@ def main() -> None:
     points = args.messages * len(METRICS)
     with psycopg.connect(PG_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{dbname}"')
-    consumer = worker = None
-    client_id = f"bench-ingest-{tag}"
+    consumers: list[subprocess.Popen] = []
+    worker = None
+    client_ids = [f"bench-ingest-{tag}-{n}" for n in range(max(1, args.consumers))]
     try:
         say(f"bench: database {dbname}: migrating")
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -184,11 +188,11 @@ def main() -> None:
              "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env,
         )  # fmt: skip
-        consumer = subprocess.Popen(
+        consumers = [subprocess.Popen(
             [sys.executable, "manage.py", "ingest_mqtt", "--client-id", client_id, "--group", f"bench{tag}"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        time.sleep(6)  # worker and consumer up and subscribed
+        ) for client_id in client_ids]  # fmt: skip
+        time.sleep(6 + 2 * len(consumers))  # worker and consumers up and subscribed
         base_ms = int(time.time() * 1000) - (args.messages // args.devices + 1) * 1000
         start, procs = publish_all(args, keys, base_ms, "shijiao/{key}/telemetry")
         with psycopg.connect(db_url, autocommit=True) as conn:
@@ -197,8 +201,9 @@ def main() -> None:
             proc.join(60)
         elapsed = end - start
         rate = stored / elapsed
-        rss = rss_peak_mb(consumer.pid) + rss_peak_mb(worker.pid)
-        say(f"bench: stored {stored}/{points} data points in {elapsed:.1f} s end to end: {rate:,.0f} data points/s")
+        rss = sum(rss_peak_mb(consumer.pid) for consumer in consumers) + rss_peak_mb(worker.pid)
+        say(f"bench: stored {stored}/{points} data points in {elapsed:.1f} s end to end: {rate:,.0f} data points/s "
+            f"({len(consumers)} consumer(s), {args.workers} worker process(es))")  # fmt: skip
 
         # --- the machine's limits on the same data ---------------------------------------------
         copy_rate = raw_copy(db_url, args, keys, base_ms)
@@ -210,14 +215,15 @@ def main() -> None:
         )
         say(f"ingest: {rate:,.0f} data points/s stored, {rate / copy_rate:.0%} of raw COPY, {rss:.0f} MB peak RSS")
     finally:
-        for proc in (consumer, worker):
+        for proc in (*consumers, worker):
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
                     proc.wait(20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        forget(client_id)
+        for client_id in client_ids:
+            forget(client_id)
         if not args.keep_db:
             drop_database(dbname)
 
