@@ -47,10 +47,10 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common import PG_URL, drop_database, publish_normal
 from production_keys import BENCH_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
 MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 POINTS_PER_MESSAGE = 5
@@ -81,15 +81,7 @@ def background(keys: list[str], per_second: int, stop, tag: str, published=None)
     next_at = time.monotonic()
     last_ts: dict[str, int] = {}
     while not stop.is_set():
-        now_ms = int(time.time() * 1000)
-        for _ in range(per_tick):
-            key = keys[i % len(keys)]
-            ts = max(now_ms, last_ts.get(key, 0) + 1)
-            last_ts[key] = ts
-            values = {"wire_temp": 35 + i % 10, "current": 6 + i % 5, "residual_current": 120 + i % 40,
-                      "voltage": 220 + i % 5, "power": 1200 + i % 300}  # fmt: skip
-            client.publish(f"shijiao/{key}/telemetry", json.dumps({"ts": ts, "values": values}), qos=1)
-            i += 1
+        i = publish_normal(client, keys, i, per_tick, last_ts)
         if published is not None:
             with published.get_lock():
                 published.value += per_tick
@@ -516,20 +508,6 @@ def forget(client_id: str) -> None:
         client.disconnect()
     except OSError:
         pass
-
-
-def drop_database(dbname: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        for _ in range(30):
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [dbname])
-            try:
-                admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-                return
-            except psycopg.errors.ObjectInUse:
-                time.sleep(1)
-        say(f"bench: could not drop {dbname}; drop it by hand")
 
 
 if __name__ == "__main__":

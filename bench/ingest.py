@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common import PG_URL, drop_database
 from production_keys import BENCH_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,6 @@ sys.argv[0] = "celery"
 sys.exit(main())
 """
 METRICS = ("wire_temp", "current", "residual_current", "voltage", "power")
-PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 
@@ -226,20 +226,6 @@ def main() -> None:
             forget(client_id)
         if not args.keep_db:
             drop_database(dbname)
-
-
-def drop_database(dbname: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        for _ in range(30):
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [dbname])
-            try:
-                admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-                return
-            except psycopg.errors.ObjectInUse:
-                time.sleep(1)
-        say(f"bench: could not drop {dbname}; drop it by hand")
 
 
 def register_devices(env: dict, count: int, tag: str) -> list[str]:

@@ -33,6 +33,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import alarm_latency as al  # (same setup, publisher client and clean-up as the latency bench)
+from common import publish_normal
 from production_keys import BENCH_KEYS
 
 POINTS = 5
@@ -53,14 +54,7 @@ def publisher(keys: list[str], hot: list[str], per_second: int, stop, tag: str, 
     last_ts: dict[str, int] = {}
     while not stop.is_set():
         now_ms = int(time.time() * 1000)
-        for _ in range(per_tick):
-            key = keys[i % len(keys)]
-            ts = max(now_ms, last_ts.get(key, 0) + 1)
-            last_ts[key] = ts
-            values = {"wire_temp": 35 + i % 10, "current": 6 + i % 5, "residual_current": 120 + i % 40,
-                      "voltage": 220 + i % 5, "power": 1200 + i % 300}  # fmt: skip
-            client.publish(f"shijiao/{key}/telemetry", json.dumps({"ts": ts, "values": values}), qos=1)
-            i += 1
+        i = publish_normal(client, keys, i, per_tick, last_ts)
         if time.monotonic() - started >= (alarm + 1) * 10 and hot:
             key = hot[alarm % len(hot)]
             client.publish(f"shijiao/{key}/telemetry", json.dumps({"ts": now_ms, "values": {"wire_temp": 95}}), qos=1)
