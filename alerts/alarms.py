@@ -2,8 +2,8 @@
 
 One open alarm per (device, rule) is guaranteed by the partial unique index ``alert_one_open_per_device_rule``:
 when two workers open the same alarm at once, the loser's insert fails and it updates the winner's row.
-Every change writes an ``AlertEvent`` (its id becomes the alarm's ``version``) and is pushed to the three
-ends after commit (``alerts.push``).
+Every change writes an ``AlertEvent`` through ``alerts.history`` (its id becomes the alarm's ``version``; it is
+pushed to the three ends after commit).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from alerts import escalation, push
+from alerts import escalation
+from alerts.history import alarm_event_record
 from alerts.models import Alert, AlertEvent, AlertRule, End
 from apartments.scoping import scope_queryset
 from shijiao.errors import DomainError
@@ -39,27 +40,6 @@ def alarms_for(user: User) -> QuerySet[Alert]:
 
 def may_act(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in ACTING_ROLES)
-
-
-def _record(
-    alert: Alert,
-    kind: str,
-    at: datetime,
-    *,
-    actor: User | None = None,
-    end: str = End.SYSTEM,
-    note: str = "",
-    photo=None,
-) -> AlertEvent:
-    event = AlertEvent(alert=alert, kind=kind, at=at, actor=actor, end=end, note=note[:500])
-    if photo is not None:
-        event.photo.save(f"alarm-{alert.pk}.{photo.format}", photo.content, save=False)
-        event.thumbnail.save(f"alarm-{alert.pk}-thumb.jpg", photo.thumbnail, save=False)
-    event.save()
-    alert.version = event.id
-    Alert.objects.filter(pk=alert.pk).update(version=event.id)
-    push.publish_alarm(alert, kind, event)
-    return event
 
 
 # --- from the rules -----------------------------------------------------------------------------------
@@ -152,7 +132,7 @@ def alarm_clear(*, rule_id: int, device_id: int | None, at: datetime) -> Alert |
             return None
         alert.cleared_at = at
         alert.save(update_fields=["cleared_at"])
-        _record(alert, AlertEvent.Kind.CLEARED, at)
+        alarm_event_record(alert, AlertEvent.Kind.CLEARED, at)
         return alert
 
 
@@ -177,7 +157,7 @@ def _retrigger(alert: Alert, value: float | None, at: datetime, lower_is_worse: 
     alert.last_triggered_at = at
     alert.cleared_at = None
     alert.save(update_fields=["trigger_count", "last_value", "peak_value", "last_triggered_at", "cleared_at"])
-    _record(alert, AlertEvent.Kind.RETRIGGERED, at)
+    alarm_event_record(alert, AlertEvent.Kind.RETRIGGERED, at)
     return alert
 
 
@@ -229,7 +209,7 @@ def _open_new(
             raise
         return _retrigger(alert, value, at, lower_is_worse)
     alert = Alert.objects.select_related("apartment", "device").get(pk=alert.pk)  # for the push, in one query
-    _record(alert, AlertEvent.Kind.RAISED, at)
+    alarm_event_record(alert, AlertEvent.Kind.RAISED, at)
     escalation.request(alert)
     return alert
 
@@ -310,7 +290,7 @@ def alarm_acknowledge(*, alert_id: int, by: User, end: str, now: datetime | None
         alert.acknowledged_via = end
         alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledged_via"])
         escalation.cancel(alert)
-        _record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
+        alarm_event_record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
         return alert
 
 
@@ -337,20 +317,22 @@ def alarm_handle(
         if alert.acknowledged_at is None:
             alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_via = now, by, end
             escalation.cancel(alert)
-            _record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
+            alarm_event_record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
         if alert.status != Alert.Status.HANDLING:
             alert.status = Alert.Status.HANDLING
             alert.handling_at = now
             alert.save(
                 update_fields=["status", "handling_at", "acknowledged_at", "acknowledged_by", "acknowledged_via"]
             )
-            _record(alert, AlertEvent.Kind.HANDLING, now, actor=by, end=end)
+            alarm_event_record(alert, AlertEvent.Kind.HANDLING, now, actor=by, end=end)
         if responder:
-            _record(alert, AlertEvent.Kind.RESPONDER, now, actor=by, end=end, note=_("%(who)s 已到场") % {"who": by})
+            alarm_event_record(
+                alert, AlertEvent.Kind.RESPONDER, now, actor=by, end=end, note=_("%(who)s 已到场") % {"who": by}
+            )
         if note.strip() and not cleaned:
-            _record(alert, AlertEvent.Kind.NOTE, now, actor=by, end=end, note=note.strip())
+            alarm_event_record(alert, AlertEvent.Kind.NOTE, now, actor=by, end=end, note=note.strip())
         for i, photo in enumerate(cleaned):
-            _record(
+            alarm_event_record(
                 alert, AlertEvent.Kind.NOTE, now, actor=by, end=end, note=note.strip() if i == 0 else "", photo=photo
             )
         return alert
@@ -378,7 +360,7 @@ def alarm_close(
         if disposition == Alert.Disposition.REAL_HAZARD:
             alert.hazard_id = _open_hazard(alert, by, note)
         alert.save()
-        _record(alert, AlertEvent.Kind.CLOSED, now, actor=by, end=end, note=note.strip())
+        alarm_event_record(alert, AlertEvent.Kind.CLOSED, now, actor=by, end=end, note=note.strip())
         return alert
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext
 
 from accounts.models import Role, User
 from alerts import push
+from alerts.history import alarm_event_record
 from alerts.models import (
     Alert,
     AlertEvent,
@@ -231,9 +232,9 @@ def command_start(
         )
         _mark_unreachable(command, now)
         if alert is not None:
-            from alerts.alarms import _record
-
-            _record(alert, AlertEvent.Kind.COMMAND, now, actor=by, note=_("启动预案“%(plan)s”") % {"plan": plan.name})
+            alarm_event_record(
+                alert, AlertEvent.Kind.COMMAND, now, actor=by, note=_("启动预案“%(plan)s”") % {"plan": plan.name}
+            )
         transaction.on_commit(lambda: notifications.enqueue(ids), robust=True)
         _queue_device_actions(command)
     return command

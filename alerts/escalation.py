@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from alerts.history import alarm_event_record
 from alerts.models import Alert, AlertEvent, EscalationStep, PlannedEscalation
 
 
@@ -92,9 +93,7 @@ def run_due(*, now: datetime | None = None, alert_id: int | None = None, limit: 
                 _("通知%(target)s (%(channels)s): %(names)s")
                 % {"target": label, "channels": ", ".join(step.channels), "names": who}
             )
-        from alerts.alarms import _record
-
         for alert, lines in notes.values():
-            _record(alert, AlertEvent.Kind.ESCALATED, now, note="; ".join(lines))
+            alarm_event_record(alert, AlertEvent.Kind.ESCALATED, now, note="; ".join(lines))
         transaction.on_commit(lambda: notifications.enqueue(created), robust=True)
     return created
