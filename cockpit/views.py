@@ -21,6 +21,7 @@ from accounts.models import Role
 from accounts.permissions import roles_allowed
 from apartments.models import Apartment
 from cockpit import live, reports, sources
+from cockpit.basemap import basemap
 from cockpit.blocks import block_detail
 from cockpit.overview import blocks_for, may_use_cockpit, overview
 from cockpit.plan import plan_svg
@@ -59,7 +60,8 @@ def screen(request: HttpRequest) -> HttpResponse:
         "cockpit/screen.html",
         {
             "overview": overview(request.user),
-            "plan": plan_svg(blocks_for(request.user)),
+            "basemap": (tiles := basemap(blocks_for(request.user))),
+            "plan": "" if tiles else plan_svg(blocks_for(request.user)),
             "live": live.open_alarms(request.user),
             "alerts_ws": sources.ALERTS_WS_PATH,
         },

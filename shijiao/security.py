@@ -39,7 +39,7 @@ def build_policy(nonce: str) -> str:
         "default-src": "'self'",
         "script-src": f"'self' 'nonce-{nonce}'",
         "style-src": "'self' 'unsafe-inline'",  # style attributes in templates carry no code
-        "img-src": "'self' data: blob:",
+        "img-src": " ".join(["'self'", "data:", "blob:", *getattr(settings, "CSP_IMG_SRC", [])]),
         "font-src": "'self' data:",
         "connect-src": " ".join(["'self'", "ws:", "wss:", *streams]),
         "media-src": media,

@@ -445,6 +445,30 @@ COCKPIT_REFRESH_SECONDS = envfloat("COCKPIT_REFRESH_SECONDS", 60.0)
 COCKPIT_OFFLINE_SHARE = envfloat("COCKPIT_OFFLINE_SHARE", 0.1)
 # Days of daily figures kept for trends and weekly reports.
 COCKPIT_TREND_DAYS = envint("COCKPIT_TREND_DAYS", 30)
+# The big screen's base map (cockpit/basemap.py): any XYZ tile template, or the 天地图 key; neither = own plan.
+COCKPIT_TILE_URL = envstr("COCKPIT_TILE_URL", "")
+COCKPIT_TILE_SUBDOMAINS = envstr("COCKPIT_TILE_SUBDOMAINS", "")
+COCKPIT_TILE_ATTRIBUTION = envstr("COCKPIT_TILE_ATTRIBUTION", "")
+COCKPIT_TILE_MAX_ZOOM = envint("COCKPIT_TILE_MAX_ZOOM", 18)
+COCKPIT_TILE_DARKEN = envbool("COCKPIT_TILE_DARKEN", True)
+TIANDITU_KEY = envstr("TIANDITU_KEY", "")
+
+
+def _tile_origins() -> list[str]:
+    from urllib.parse import urlsplit
+
+    if COCKPIT_TILE_URL:
+        template, subdomains = COCKPIT_TILE_URL, COCKPIT_TILE_SUBDOMAINS
+    elif TIANDITU_KEY:
+        template, subdomains = "https://t{s}.tianditu.gov.cn/", "01234567"
+    else:
+        return []
+    urls = [template.replace("{s}", s) for s in subdomains] if "{s}" in template else [template]
+    return sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, urls) if p.scheme in ("http", "https")})
+
+
+# Map tiles are images from the tile service's origins.
+CSP_IMG_SRC = envlist("CSP_IMG_SRC", []) + _tile_origins()
 CELERY_BEAT_SCHEDULE["cockpit-refresh-figures"] = {
     "task": "cockpit.refresh_figures",
     "schedule": COCKPIT_REFRESH_SECONDS,

@@ -79,9 +79,11 @@
       g.classList.add(`state-${b.state}`);
       g.dataset.state = b.state;
       const about = { name: b.name, state: b.state_label, score: b.risk_score, reasons: b.risk_reasons.join(LIST_SEP) };
-      g.querySelector("title").textContent = b.risk_reasons.length ?
+      const about_text = b.risk_reasons.length ?
         fill(gettext("%(name)s（%(state)s）风险分 %(score)s：%(reasons)s"), about) :
         fill(gettext("%(name)s（%(state)s）风险分 %(score)s"), about);
+      const title = g.querySelector("title");
+      if (title) title.textContent = about_text; else g.title = about_text;
     }
     const s = states || {};
     document.getElementById("plan-states").textContent =
