@@ -124,16 +124,38 @@ def alarm_hold(
         return None
 
 
-def alarm_clear(*, rule_id: int, device_id: int | None, at: datetime) -> Alert | None:
-    """The condition cleared: the alarm says so, and stays until someone acknowledges and closes it."""
+def alarm_clear(*, rule_id: int, device_id: int | None, at: datetime, value: float | None = None) -> Alert | None:
+    """The condition cleared: the alarm says so (with the reading that cleared it as its latest value), and stays
+    until someone acknowledges and closes it."""
     with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
         alert = _open_alarm(device_id, rule_id)
         if alert is None or alert.cleared_at is not None:
             return None
         alert.cleared_at = at
-        alert.save(update_fields=["cleared_at"])
+        fields = ["cleared_at"]
+        if value is not None:
+            alert.last_value = value
+            fields.append("last_value")
+        alert.save(update_fields=fields)
         alarm_event_record(alert, AlertEvent.Kind.CLEARED, at)
         return alert
+
+
+def alarm_note_late(
+    *, rule_id: int, device_id: int | None, readings: list[tuple[datetime, float]], lower_is_worse: bool
+) -> None:
+    """Readings that arrived after newer ones: one taken during the open alarm that is worse than its peak becomes
+    the peak (the latest value stays the newest reading's)."""
+    with transaction.atomic(savepoint=False):
+        alert = _open_alarm(device_id, rule_id)
+        if alert is None:
+            return
+        during = [value for ts, value in readings if ts >= alert.raised_at and value is not None]
+        if not during:
+            return
+        peak = _worse(alert.peak_value, min(during) if lower_is_worse else max(during), lower_is_worse)
+        if peak != alert.peak_value:  # like a held value: stored, shown with the alarm's next change
+            Alert.objects.filter(pk=alert.pk).update(peak_value=peak)
 
 
 def _open_alarm(device_id: int | None, rule_id: int) -> Alert | None:

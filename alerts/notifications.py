@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alerts.models import Alert, Channel, Command, CommandParticipant, DeliveryAttempt, EscalationStep
+from alerts.models import Alert, Channel, Command, CommandParticipant, DeliveryAttempt, EscalationStep, Target
 from alerts.models import Notification as N
 from alerts.recipients import Recipient, recipient_by_key, recipients_for
 from shijiao.notify import dingtalk, email, sms, voice, webhook, wecom
@@ -41,9 +41,21 @@ def alarm_text(alert: Alert) -> str:
     }
 
 
+def is_mobile(phone: str) -> bool:
+    """A mainland mobile number (11 digits from 13x to 19x, with or without +86): one that can receive an SMS.
+    Duty numbers of stations are often landlines (0571…), which can only be called."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    for prefix in ("0086", "86"):
+        if len(digits) == 11 + len(prefix) and digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789"
+
+
 def _address_missing(channel: str, r: Recipient) -> str:
     if channel in (Channel.SMS, Channel.VOICE) and not r.phone:
         return _("没有手机号")
+    if channel == Channel.SMS and not is_mobile(r.phone):
+        return _("固定电话收不到短信 (只能语音呼叫)")
     if channel in (Channel.DINGTALK, Channel.DING) and not r.dingtalk_userid:
         return _("没有钉钉账号")
     if channel == Channel.EMAIL and not r.email:
@@ -115,7 +127,12 @@ def _unique(recipients: list[Recipient]) -> list[Recipient]:
 def notify_alarm_step(*, alert: Alert, step: EscalationStep) -> tuple[list[int], list[str]]:
     """Plan the notifications of one escalation step; answers (ids to send, names reached)."""
     recipients = _unique(recipients_for(step.target, alert.apartment, step.contact_group))
-    rows = _rows(f"alarm:{alert.pk}:step:{step.pk}", recipients, list(step.channels), alarm_text(alert), alert=alert)
+    prefix, text = f"alarm:{alert.pk}:step:{step.pk}", alarm_text(alert)
+    rows = _rows(prefix, recipients, list(step.channels), text, alert=alert)
+    # ALERTS_WEBHOOK_URLS hear every step (docs/alerts.md), whether or not the step names them.
+    hooks = recipients_for(Target.WEBHOOKS, alert.apartment)
+    planned = {row.idempotency_key for row in rows}
+    rows += [r for r in _rows(prefix, hooks, [Channel.WEBHOOK], text, alert=alert) if r.idempotency_key not in planned]
     return _create(rows), [r.name for r in recipients]
 
 

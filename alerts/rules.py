@@ -221,6 +221,8 @@ class _Outcome:
     triggers: list[tuple[datetime, float | None, str]] = field(default_factory=list)
     holds: list[tuple[datetime, float | None, str]] = field(default_factory=list)
     cleared_at: datetime | None = None
+    cleared_value: float | None = None  # the reading that cleared it: the alarm's "now" from then on
+    late: list[tuple[datetime, float]] = field(default_factory=list)  # older readings of the shown metric
 
 
 def _iso(ts: datetime) -> str:
@@ -282,6 +284,7 @@ def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome)
             state.triggered = False
             state.pending_since = None
             outcome.cleared_at = point.ts
+            outcome.cleared_value = shown
         else:
             outcome.holds.append((point.ts, shown, shown_metric))
         return True
@@ -500,6 +503,9 @@ def _evaluate(
             skipped = [point for point in rule_points if not _step(rule, state, point, outcome)]
             if skipped and (rule.duration or rule.rate_metrics) and not state.triggered:
                 _replay_late(rule, device_id, state, skipped, outcome)
+            if skipped:  # an out-of-order reading can still be the incident's worst: the peak must see it
+                shown_metric = rule.conditions[0].metric if rule.conditions else None
+                outcome.late = [(p.ts, p.value) for p in skipped if shown_metric is None or p.metric == shown_metric]
             outcomes.append((rule, device_id, outcome))
         RuleState.objects.bulk_update(states.values(), ["triggered", "pending_since", "values", "last_ts"])
         for rule, device_id, outcome in outcomes:
@@ -561,8 +567,13 @@ def _apply(rule: CompiledRule, device: dict, outcome: _Outcome, *, now: datetime
         )
         if alert is not None:
             changed.append(alert.id)
+    if outcome.late:
+        alarms.alarm_note_late(rule_id=rule.id, device_id=device["id"], readings=outcome.late,
+                               lower_is_worse=lower_is_worse)  # fmt: skip
     if outcome.cleared_at is not None:
-        alert = alarms.alarm_clear(rule_id=rule.id, device_id=device["id"], at=outcome.cleared_at)
+        alert = alarms.alarm_clear(
+            rule_id=rule.id, device_id=device["id"], at=outcome.cleared_at, value=outcome.cleared_value
+        )
         if alert is not None:
             changed.append(alert.id)
     return changed

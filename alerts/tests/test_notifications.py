@@ -121,3 +121,40 @@ def test_an_unconfigured_channel_or_a_missing_address_is_recorded_and_never_trie
     # The station operator has no DingTalk account: the DING is recorded as impossible, the SMS goes.
     assert rows.get(recipient_name="李值班", channel="ding").status == "failed"
     assert rows.get(recipient_name="李值班", channel="sms").status == "pending"
+
+
+def test_the_configured_webhooks_hear_every_step_even_one_that_does_not_name_them(block, settings):
+    from alerts.models import Alert, EscalationStep
+
+    service = FakeService(lambda seen: (200, {"ok": True}))
+    with running(service):
+        settings.ALERTS_WEBHOOK_URLS = [f"{service.url}/hook"]
+        [smoke] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)])
+        run_due(now=block.at(0))
+        severity = Alert.objects.get(pk=smoke).severity
+        first_steps = EscalationStep.objects.filter(severity=severity, delay_seconds=0, is_enabled=True)
+        assert first_steps and not any("webhook" in s.channels for s in first_steps)  # none names webhooks
+        hooks = Notification.objects.filter(alert_id=smoke, channel="webhook")
+        assert hooks.count() == first_steps.count() and {h.status for h in hooks} == {"pending"}
+        sent = deliver(hooks.first().pk, now=block.at(1))
+    assert sent.status == "sent" and service.seen[0].path == "/hook"
+
+
+def test_no_sms_goes_to_a_landline_duty_number_only_the_call(block, settings):
+    from alerts.models import EscalationStep
+    from alerts.notifications import is_mobile, notify_alarm_step
+
+    settings.ALIYUN_ACCESS_KEY_ID, settings.ALIYUN_ACCESS_KEY_SECRET = "id", SECRET
+    assert block.district.mine.micro_fire_station.duty_phone == "057188880119"
+    [smoke] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)])
+    from alerts.models import Alert
+
+    alert = Alert.objects.get(pk=smoke)
+    step = EscalationStep.objects.create(severity=alert.severity, order=9, delay_seconds=0,
+                                         target="station_duty_phone", channels=["sms", "voice"])  # fmt: skip
+    notify_alarm_step(alert=alert, step=step)
+    rows = Notification.objects.filter(alert=alert, recipient_key__startswith="station:")
+    sms, call = rows.get(channel="sms"), rows.get(channel="voice")
+    assert sms.status == "failed" and "固定电话" in sms.last_error and sms.attempts == 0
+    assert call.status == "pending"
+    assert is_mobile("+86 138-0000-0001") and is_mobile("13800000001") and not is_mobile("0571-88880119")

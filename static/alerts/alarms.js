@@ -133,7 +133,8 @@
     const where = a.device ? ` · ${a.device.location || a.device.key}` : "";
     node.querySelector(".place").textContent = a.apartment.name + where;
     node.querySelector(".value").textContent = a.last_value === null || !a.unit ? "" :
-      fill(gettext("当前 %(value)s %(unit)s · 峰值 %(peak)s %(unit)s"),
+      fill(a.cleared_at ? gettext("恢复时 %(value)s %(unit)s · 峰值 %(peak)s %(unit)s") :
+        gettext("当前 %(value)s %(unit)s · 峰值 %(peak)s %(unit)s"),
         { value: fmt(a.last_value), peak: fmt(a.peak_value), unit: a.unit }) +
       (a.trigger_count > 1 ? " · " + fill(ngettext("触发 %(n)s 次", "触发 %(n)s 次", a.trigger_count), { n: a.trigger_count }) : "");
     let times = fill(gettext("告警 %(time)s"), { time: time(a.raised_at) });
