@@ -4,9 +4,10 @@
 
 Needs the machine's PostgreSQL, Redis and Mosquitto (PG_URL, REDIS_URL, MQTT_URL override the defaults;
 Redis database 13 by default so the bench's Celery queues stay apart from everyone else's). It creates a
-throw-away database, registers background devices and --alarms alarm devices (smart electricity), starts
-the real platform: uvicorn (ASGI, Redis channel layer), ``manage.py ingest_mqtt``, a Celery worker for ingest
-(--workers processes) and one for escalations and notifications (1 process). A
+throw-away database, registers background devices and --alarms alarm devices (smart electricity, online: they
+have been reporting), starts the real platform: uvicorn (ASGI, Redis channel layer), ``manage.py ingest_mqtt``,
+Celery workers as docker-compose.yml runs them: telemetry (--workers processes, at nice 10), the alarm queue
+(--alarm-workers processes) and escalations and notifications (1 process). A
 background publisher keeps --background readings/s flowing (messages of 5 data points, normal values).
 A cockpit client (a street admin's session) listens on ``/ws/alerts/?end=cockpit``. The bench then
 publishes one over-threshold wire temperature per alarm device (QoS 1), one every 40 ms, and times each
@@ -127,8 +128,9 @@ quiet = ApartmentFactory(code="BENCH-BG", name="基准测试背景公寓")
 hot = ApartmentFactory(code="BENCH-ALARM", name="基准测试告警公寓")
 Device.objects.bulk_create([Device(key=f"bg-{tag}-{{i:05d}}", device_type=kind, apartment=quiet, floor=1)
                             for i in range({background_devices})])
-Device.objects.bulk_create([Device(key=f"al-{tag}-{{i:05d}}", device_type=kind, apartment=hot, floor=2)
-                            for i in range({alarm_devices})])
+from django.utils import timezone
+Device.objects.bulk_create([Device(key=f"al-{tag}-{{i:05d}}", device_type=kind, apartment=hot, floor=2,
+                                   is_online=True, last_seen_at=timezone.now()) for i in range({alarm_devices})])
 user = User.objects.create_user("bench-cockpit", password="x", role=Role.STREET_ADMIN)
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
@@ -154,8 +156,9 @@ from apartments.models import Apartment
 from sensors.models import Device, DeviceType
 kind = DeviceType.objects.get(code="smart_electricity")
 block = Apartment.objects.get(code="{apartment_code}")
-Device.objects.bulk_create([Device(key=f"{prefix}-{{i:05d}}", device_type=kind, apartment=block, floor=3)
-                            for i in range({count})])
+from django.utils import timezone
+Device.objects.bulk_create([Device(key=f"{prefix}-{{i:05d}}", device_type=kind, apartment=block, floor=3,
+                                   is_online=True, last_seen_at=timezone.now()) for i in range({count})])
 """
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return [f"{prefix}-{i:05d}" for i in range(count)]
@@ -286,7 +289,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--alarms", type=int, default=220, help="alarms to time (one device each)")
     parser.add_argument("--background", type=int, default=2000, help="background readings per second")
-    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes for telemetry")
+    parser.add_argument("--alarm-workers", type=int, default=3, help="Celery worker processes for the alarm queue")
     parser.add_argument("--interval-ms", type=int, default=40, help="time between two alarm publishes")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
     parser.add_argument("--no-fast-lane", action="store_true", help="alarm-bearing readings wait for the batch window")
@@ -346,7 +350,8 @@ def main() -> None:
         # As docker-compose.yml deploys them: telemetry batches (and their rules) on one worker, at a lower CPU
         # priority (cpu_shares there, nice here), alarm-bearing readings on one of their own, escalations and
         # notifications on a third.
-        workers = [("ingest", queue, args.workers, 10), ("alarms", alarm_queue, 1, 0), ("alerts", "celery", 1, 0)]
+        workers = [("ingest", queue, args.workers, 10), ("alarms", alarm_queue, args.alarm_workers, 0),
+                   ("alerts", "celery", 1, 0)]  # fmt: skip
         for name, queues, concurrency, niceness in workers:
             procs.append(subprocess.Popen(
                 ["nice", "-n", str(niceness), sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-Q", queues,

@@ -12,13 +12,13 @@ staff member's) over HTTP, LANGUAGE_CODE in the MQTT consumer, which is what the
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -186,7 +186,7 @@ def _decode(parsed: Parsed, message: RawMessage, now: datetime, kind: str, comma
         parsed.heard = True  # any body: a heartbeat only says "I am alive"
         return parsed
     try:
-        body = json.loads(payload) if payload else {}
+        body = orjson.loads(payload) if payload else {}  # 3-5x json.loads; NaN and bad UTF-8 are refused
     except (ValueError, UnicodeDecodeError) as exc:
         parsed.reject(R.MALFORMED, _("JSON 无法解析: %(error)s") % {"error": _clip(str(exc), 120)})
         return parsed
