@@ -55,3 +55,11 @@ class PasswordLoginSerializer(serializers.Serializer):
 
 class RefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=128)
+
+
+class PhoneBindSerializer(serializers.Serializer):
+    wechat_code = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=128, help_text="getPhoneNumber 按钮返回的 code"
+    )
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    code = serializers.CharField(required=False, allow_blank=True, default="", max_length=8, help_text="短信验证码")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("auth/refresh/", views.RefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/phone/", views.PhoneBindView.as_view(), name="phone-bind"),
 ]

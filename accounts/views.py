@@ -11,9 +11,12 @@ from accounts import login
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import ApiToken
 from accounts.otp import otp_request
+from accounts.permissions import IsResident
+from accounts.phone import phone_bind
 from accounts.serializers import (
     MeSerializer,
     PasswordLoginSerializer,
+    PhoneBindSerializer,
     RefreshSerializer,
     SmsCodeRequestSerializer,
     SmsCodeSentSerializer,
@@ -165,3 +168,31 @@ class MeView(APIView):
     @extend_schema(tags=["auth"], summary="当前用户", responses={200: MeSerializer})
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class PhoneBindView(APIView):
+    permission_classes = [IsResident]
+    throttle_scope = "otp"
+    throttle_classes = LOGIN_THROTTLES
+
+    @extend_schema(
+        tags=["auth"],
+        summary="绑定手机号 (微信授权或短信验证码)",
+        description="getPhoneNumber 按钮的 code 由服务器向微信换取手机号; 或用 /auth/sms/code/ 获取的验证码。",
+        request=PhoneBindSerializer,
+        responses={200: MeSerializer},
+        examples=[
+            OpenApiExample("微信授权", value={"wechat_code": "e31968a7f94cc5ee25fafc2aef2773f0"}, request_only=True),
+            OpenApiExample("短信验证码", value={"phone": "19900000001", "code": "123456"}, request_only=True),
+        ],
+    )
+    def post(self, request):
+        data = PhoneBindSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = phone_bind(
+            user=request.user,
+            wechat_code=data.validated_data["wechat_code"],
+            phone=data.validated_data["phone"],
+            sms_code=data.validated_data["code"],
+        )
+        return Response(MeSerializer(user).data)

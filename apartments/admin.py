@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from apartments import qr
 from apartments.models import (
     Apartment,
     Community,
@@ -126,9 +128,20 @@ class ApartmentAdmin(ScopedAdmin):
     list_select_related = ("grid__community", "property_company", "fire_safety_person", "micro_fire_station")
     autocomplete_fields = ()
     inlines = [RoomInline]
+    actions = ["registration_poster"]
 
     def get_queryset(self, request) -> QuerySet[Apartment]:
         return super().get_queryset(request).annotate(n_rooms=Count("rooms"))
+
+    @admin.action(description=_("打印登记二维码海报 (PDF: 公寓码 + 每个房间的码)"), permissions=["view"])
+    def registration_poster(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("请只选择一个公寓 (每个公寓一份海报)"), level=messages.WARNING)
+            return None
+        apartment = queryset.get()
+        response = HttpResponse(qr.poster_pdf(apartment), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="registration-qr-{apartment.code}.pdf"'
+        return response
 
     @admin.display(description=_("房间数"), ordering="n_rooms")
     def room_count(self, obj: Apartment) -> int:

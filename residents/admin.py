@@ -14,18 +14,20 @@ from django.utils.translation import ngettext_lazy
 from accounts.audit import Purpose, audit_pii_read, purpose_from
 from accounts.models import Department, ReadPurpose, Role
 from apartments.scoping import ALL, VIEW, ScopedAdmin, apartments_for
-from residents import faces, gaps, permits, registration, tenancies
+from residents import faces, gaps, permits, registration, selfservice, tenancies
 from residents.idcard import id_number_problem
 from residents.models import (
     AccessCredential,
     AccessEvent,
     FaceConsent,
     FaceEnrolment,
+    Notice,
     ResidencePermit,
     ResidenceRegistration,
     Resident,
     SuspiciousMovement,
     Tenancy,
+    TenancyRequest,
 )
 from residents.scope import scope_residents
 from shijiao.errors import DomainError
@@ -111,6 +113,24 @@ class TenancyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # check-in goes through the tenancy page, where capacity is enforced
+
+
+class RegistrationGapFilter(admin.SimpleListFilter):
+    """人来不登记: active tenancies without a residence registration, within or past the deadline."""
+
+    title = _("居住登记缺口")
+    parameter_name = "registration"
+
+    def lookups(self, request, model_admin):
+        return (("missing", _("未登记 (期限内)")), ("overdue", _("逾期未登记")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return registration.overdue_registrations(queryset)
+        if self.value() == "missing":
+            overdue = registration.overdue_registrations(queryset).values("pk")
+            return registration.unregistered_tenancies(queryset).exclude(pk__in=overdue)
+        return queryset
 
 
 class HousedScopedAdmin(ScopedAdmin):
@@ -285,8 +305,8 @@ class TenancyAdmin(ScopedAdmin):
     apartment_path = "room__apartment"
     role_actions = RESIDENT_STAFF
     form = TenancyForm
-    list_display = ("resident", "room", "bed", "check_in", "check_out", "registration_status")
-    list_filter = ("check_out", "room__apartment__grid__community")
+    list_display = ("resident", "room", "bed", "check_in", "check_out", "registration_status", "registration_due")
+    list_filter = (RegistrationGapFilter, "check_out", "room__apartment__grid__community")
     search_fields = ("room__number", "room__apartment__name")
     raw_id_fields = ("resident", "room")
     list_select_related = ("resident", "room__apartment", "registration")
@@ -481,3 +501,73 @@ class SuspiciousMovementAdmin(ScopedAdmin):
     date_hierarchy = "at"
     readonly_fields = ("at", "apartment", "kind", "device", "resident", "detail")
     fields = readonly_fields
+
+
+@admin.register(TenancyRequest)
+class TenancyRequestAdmin(ScopedAdmin):
+    """入住申请 from the room QR: the block's property staff confirm (check-in + registration) or refuse."""
+
+    apartment_path = "room__apartment"
+    role_actions = {
+        Role.STREET_ADMIN: {"view", "change"},
+        Role.PROPERTY_MANAGER: {"view", "change"},
+        Role.GRID_WORKER: VIEW,
+    }
+    list_display = ("resident", "room", "arrival", "status", "requested_at", "decided_by", "reason")
+    list_filter = ("status",)
+    list_select_related = ("resident", "room__apartment", "decided_by")
+    readonly_fields = [f.name for f in TenancyRequest._meta.fields]
+    actions = ["confirm", "refuse_with_reason"]
+    action_form = ReasonActionForm
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("确认入住 (自动提交居住登记)"), permissions=["change"])
+    def confirm(self, request, queryset):
+        _run(
+            request,
+            self,
+            queryset,
+            lambda r: selfservice.tenancy_request_confirm(request=r, by=request.user),
+            ngettext_lazy("已确认 %(n)d 个入住申请", "已确认 %(n)d 个入住申请", "n"),
+        )
+
+    @admin.action(description=_("拒绝 (填写原因)"), permissions=["change"])
+    def refuse_with_reason(self, request, queryset):
+        _run(
+            request,
+            self,
+            queryset,
+            lambda r: selfservice.tenancy_request_refuse(request=r, by=request.user, reason=_reason(request)),
+            ngettext_lazy("已拒绝 %(n)d 个入住申请", "已拒绝 %(n)d 个入住申请", "n"),
+        )
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """Everyone sees their own notices here (property staff: new tenancy requests, unknown faces at the door)."""
+
+    list_display = ("created_at", "title", "text", "next_step", "status", "channel", "read_at")
+    list_filter = ("kind", "status")
+    readonly_fields = ("created_at", "title", "text", "next_step", "link", "status", "channel", "sent_at", "error")
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(recipient=request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

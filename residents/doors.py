@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from residents import faces
+from apartments import qr
+from residents import faces, notices
 from residents.models import AccessCredential, AccessEvent, FaceConsent, Resident, SuspiciousMovement, Tenancy
 from residents.registration import registration_state
 from residents.signals import access_decided, registration_reminder, suspicious_movement
@@ -35,7 +36,7 @@ Method = AccessEvent.Method
 MESSAGES = {  # what the door's screen says, in the terminal's language (lazy: read per request)
     Decision.OPEN: gettext_lazy("欢迎回家"),
     Decision.OPEN_REMIND: gettext_lazy("请尽快办理居住登记: 扫码或在小程序一键办理"),
-    Decision.DENY_UNKNOWN: gettext_lazy("未识别到登记住户, 已通知物业, 请稍候或联系物业"),
+    Decision.DENY_UNKNOWN: gettext_lazy("未识别到登记住户, 已通知物业。新住户请扫码登记"),
     Decision.DENY_CHECKED_OUT: gettext_lazy("您已办理退租, 如需进入请联系物业"),
     Decision.DENY_NOT_RESIDENT: gettext_lazy("非本楼住户, 已通知物业, 请稍候"),
     Decision.DENY_INVALID: gettext_lazy("凭证无效"),
@@ -57,6 +58,7 @@ class Outcome:
     message: str
     register_link: str = ""
     floors: list[int] = field(default_factory=list)
+    registration_qr: dict | None = None  # an unknown face: the block's registration code for the door screen
 
     @property
     def opened(self) -> bool:
@@ -73,6 +75,7 @@ class Outcome:
             "resident": mask_name(resident.name) if resident else None,
             "register_link": self.register_link or None,
             "floors": self.floors,
+            "registration_qr": self.registration_qr,
         }
 
 
@@ -262,7 +265,37 @@ def access_decide(
     message = str(MESSAGES[decision]) if decision != Decision.DENY_INVALID else reason
     if is_elevator and decision in (Decision.OPEN, Decision.OPEN_REMIND):
         message = _("可前往: %(floors)s") % {"floors": _("、").join(_("%(n)d层") % {"n": f} for f in floors)}
-    return Outcome(event=event, message=message, register_link=link, floors=floors)
+    registration_qr = None
+    if decision == Decision.DENY_UNKNOWN:
+        registration_qr = _unknown_at_door(device, event)
+    return Outcome(event=event, message=message, register_link=link, floors=floors, registration_qr=registration_qr)
+
+
+def _unknown_at_door(device: Device, event: AccessEvent) -> dict:
+    """Tell the block's property staff (one notice a door per UNKNOWN_NOTICE_MINUTES, the event kept with its
+    snapshot), and give the door screen the block's registration code."""
+    apartment = device.apartment
+    window = int(event.at.timestamp() // (settings.DOOR_UNKNOWN_NOTICE_MINUTES * 60))
+    notices.notice_send(
+        recipients=notices.property_staff(apartment),
+        key=f"door-unknown:{device.pk}:{window}",
+        kind="door_unknown",
+        title=_("门口有未登记人员"),
+        text=_("%(block)s %(door)s %(time)s: 人脸未匹配到登记住户")
+        % {
+            "block": apartment.name,
+            "door": device.location or str(device),
+            "time": f"{timezone.localtime(event.at):%H:%M}",
+        },
+        next_step=_("查看抓拍, 可远程放行或请其扫码登记"),
+        link=f"/admin/residents/accessevent/{event.pk}/change/",
+        apartment=apartment,
+    )
+    return {
+        "link": qr.link_for(apartment),
+        "svg": qr.svg_data_uri(apartment),
+        "hint": {"zh-hans": "请扫码登记", "en": "Scan to register"},
+    }
 
 
 def _record_suspicious(device: Device, kind: str, detail: dict, at: datetime, resident=None) -> SuspiciousMovement:

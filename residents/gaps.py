@@ -146,3 +146,24 @@ def tailgating_incidents(apartments: QuerySet[Apartment], *, today: date | None 
         .select_related("apartment", "device")
         .order_by("-at")
     )
+
+
+def registration_gap_counts(apartments: QuerySet[Apartment], *, today: date | None = None) -> dict[str, int]:
+    """人来不登记、人走不注销, counted for the cockpit: tenancies without registration (``unregistered``, of which
+    ``overdue`` past the deadline), check-outs not deregistered by their deadline (``deregistration_overdue``),
+    and tenancy requests waiting for the property (``pending_requests``)."""
+    from residents.models import TenancyRequest
+    from residents.registration import overdue_deregistrations, overdue_registrations, unregistered_tenancies
+
+    today = today or timezone.localdate()
+    tenancies = Tenancy.objects.filter(room__apartment__in=apartments)
+    return {
+        "unregistered": unregistered_tenancies(tenancies).count(),
+        "overdue": overdue_registrations(tenancies, today=today).count(),
+        "deregistration_overdue": overdue_deregistrations(
+            ResidenceRegistration.objects.filter(tenancy__room__apartment__in=apartments), today=today
+        ).count(),
+        "pending_requests": TenancyRequest.objects.filter(
+            room__apartment__in=apartments, status=TenancyRequest.Status.PENDING
+        ).count(),
+    }

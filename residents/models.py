@@ -471,3 +471,130 @@ class SuspiciousMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- self-service: identity documents, tenancy requests, notices ---------------------------------
+
+
+class IdentityDocument(models.Model):
+    """A photo of the resident's ID card (front or back), uploaded by themself; encrypted, never listed."""
+
+    class Side(models.TextChoices):
+        FRONT = "front", _("人像面")
+        BACK = "back", _("国徽面")
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("新市民"), on_delete=models.CASCADE, related_name="identity_documents"
+    )
+    side = models.CharField(_("哪一面"), max_length=8, choices=Side.choices)
+    photo_encrypted = models.BinaryField(_("照片 (加密)"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("身份证照片")
+        verbose_name_plural = _("身份证照片")
+        constraints = [models.UniqueConstraint(fields=["resident", "side"], name="one_id_photo_per_side")]
+
+    def __str__(self) -> str:
+        return f"{self.resident} {self.get_side_display()}"
+
+
+class TenancyRequest(models.Model):
+    """A resident scanned a room's QR code and asks to be checked in; the block's property staff decide."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待物业确认")
+        CONFIRMED = "confirmed", _("已确认入住")
+        REFUSED = "refused", _("物业未同意")
+        CANCELLED = "cancelled", _("已撤回")
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("新市民"), on_delete=models.CASCADE, related_name="tenancy_requests"
+    )
+    room = models.ForeignKey(Room, verbose_name=_("房间"), on_delete=models.PROTECT, related_name="tenancy_requests")
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    arrival = models.DateField(_("入住日期"))
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("未同意原因"), max_length=255, blank=True)
+    tenancy = models.OneToOneField(
+        Tenancy,
+        verbose_name=_("入住记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request",
+    )
+
+    class Meta:
+        verbose_name = _("入住申请")
+        verbose_name_plural = _("入住申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], condition=Q(status="pending"), name="one_pending_tenancy_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} → {self.room} {self.get_status_display()}"
+
+
+class Notice(models.Model):
+    """One message to one user about their case (or a block's staff about a resident or a visitor).
+
+    Always readable in the API's inbox; also pushed as a WeChat subscription message, or by SMS when WeChat
+    cannot deliver. ``status`` says what the provider answered: "sent" means accepted, never "read".
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        INBOX_ONLY = "inbox_only", _("仅站内 (无可用推送渠道)")
+        FAILED = "failed", _("推送失败")
+
+    class Channel(models.TextChoices):
+        NONE = "", _("无")
+        WECHAT = "wechat", _("微信订阅消息")
+        SMS = "sms", _("短信")
+
+    key = models.CharField(_("幂等键"), max_length=191, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("类型"), max_length=32, db_index=True)
+    title = models.CharField(_("标题"), max_length=64)
+    text = models.CharField(_("内容"), max_length=500)
+    next_step = models.CharField(_("下一步"), max_length=255, blank=True)
+    link = models.CharField(_("链接"), max_length=255, blank=True)
+    apartment = models.ForeignKey(
+        "apartments.Apartment",
+        verbose_name=_("公寓"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    status = models.CharField(_("推送状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    channel = models.CharField(_("推送渠道"), max_length=8, choices=Channel.choices, blank=True, default="")
+    sent_at = models.DateTimeField(_("推送时间"), null=True, blank=True)
+    error = models.CharField(_("推送错误"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("办事通知")
+        verbose_name_plural = _("办事通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notice_recipient_created")]
+
+    def __str__(self) -> str:
+        return f"{self.title} → {self.recipient}"

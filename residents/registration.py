@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Department, Role, User
 from residents.models import ResidenceRegistration, Tenancy
 from residents.reviews import locked_in_status, required_reason
 from shijiao.errors import DomainError
@@ -85,6 +85,13 @@ def registration_confirm(*, registration: ResidenceRegistration, by: User) -> Re
     registration.confirmed_at = registration.reviewed_at = timezone.now()
     registration.reviewed_by = by
     registration.save()
+    _notify_resident(
+        registration,
+        "confirmed",
+        _("居住登记已确认"),
+        _("%(room)s 的居住登记已确认") % {"room": registration.tenancy.room},
+        _("登记满 6 个月可申领电子居住证"),
+    )
     return registration
 
 
@@ -100,6 +107,13 @@ def registration_return(*, registration: ResidenceRegistration, by: User, reason
     registration.reviewed_at = timezone.now()
     registration.reviewed_by = by
     registration.save()
+    _notify_resident(
+        registration,
+        "returned",
+        _("居住登记被退回"),
+        registration.return_reason,
+        _("请修改后在小程序重新提交 (期限 %(day)s)") % {"day": f"{registration.tenancy.registration_due:%Y-%m-%d}"},
+    )
     return registration
 
 
@@ -113,10 +127,18 @@ def registration_end_for_check_out(*, tenancy: Tenancy, by: User | None) -> Resi
         registration.deregistration_due = add_working_days(
             tenancy.check_out, settings.DEREGISTRATION_DEADLINE_WORKING_DAYS
         )
-    else:
-        registration.status = Status.ENDED
-        registration.deregistered_at = timezone.now()
-        registration.deregistered_by = by
+        registration.save()
+        _notify_resident(
+            registration,
+            "deregistering",
+            _("已退房, 注销已自动申报"),
+            _("%(room)s 已退房, 居住登记注销已提交派出所") % {"room": tenancy.room},
+            _("无需再办理; 派出所确认后注销完成"),
+        )
+        return registration
+    registration.status = Status.ENDED
+    registration.deregistered_at = timezone.now()
+    registration.deregistered_by = by
     registration.save()
     return registration
 
@@ -204,3 +226,98 @@ def registered_since(resident_id: int) -> date | None:
             break
         since = min(since, start)
     return since
+
+
+# --- notices and reminders (人来不登记、人走不注销) ---------------------------------------------------
+
+
+def _resident_users(registration: ResidenceRegistration) -> list[User]:
+    user = registration.resident.user
+    return [user] if user is not None and user.is_active else []
+
+
+def notify_police_of_submission(registration: ResidenceRegistration) -> None:
+    """A registration waits for the police station: its officers find it in their inbox."""
+    from residents import notices
+
+    police = list(User.objects.filter(role=Role.INSPECTOR, department=Department.POLICE, is_active=True))
+    apartment = registration.tenancy.room.apartment
+    notices.notice_send(
+        recipients=police,
+        key=f"registration:{registration.pk}:submitted:{registration.submitted_at:%Y%m%d%H%M%S}",
+        kind="registration_submitted",
+        title=_("居住登记待确认"),
+        text=_("%(name)s · %(room)s") % {"name": registration.resident.name_masked, "room": registration.tenancy.room},
+        next_step=_("请核对后确认或退回"),
+        link=f"/admin/residents/residenceregistration/{registration.pk}/change/",
+        apartment=apartment,
+    )
+
+
+def _notify_resident(registration: ResidenceRegistration, event: str, title: str, text: str, next_step: str) -> None:
+    from residents import notices
+
+    stamp = f"{timezone.now():%Y%m%d%H%M%S%f}"
+    notices.notice_send(
+        recipients=_resident_users(registration),
+        key=f"registration:{registration.pk}:{event}:{stamp}",
+        kind=f"registration_{event}",
+        title=title,
+        text=text,
+        next_step=next_step,
+        apartment=registration.tenancy.room.apartment,
+    )
+
+
+def registration_remind(*, today: date | None = None) -> dict[str, int]:
+    """Reminders for confirmed tenancies still without a registration: the resident before the deadline, the
+    block's property staff when it passed, the grid worker REGISTRATION_GRID_AFTER_DAYS later. Each once."""
+    from residents import notices
+
+    today = today or timezone.localdate()
+    sent = {"resident": 0, "property": 0, "grid": 0}
+    for tenancy in unregistered_tenancies(Tenancy.objects.all()).select_related("resident__user", "room__apartment"):
+        due = tenancy.registration_due
+        resident = tenancy.resident
+        block = tenancy.room.apartment
+        days_left = (due - today).days
+        if 0 <= days_left <= settings.REGISTRATION_REMIND_DAYS_BEFORE and resident.user_id:
+            sent["resident"] += len(
+                notices.notice_send(
+                    recipients=[resident.user],
+                    key=f"reg-remind:{tenancy.pk}:resident",
+                    kind="registration_due",
+                    title=_("居住登记即将到期"),
+                    text=_("请于 %(day)s 前办理居住登记") % {"day": f"{due:%Y-%m-%d}"},
+                    next_step=_("在小程序提交居住登记"),
+                    apartment=block,
+                )
+            )
+        if days_left < 0:
+            sent["property"] += len(
+                notices.notice_send(
+                    recipients=notices.property_staff(block),
+                    key=f"reg-remind:{tenancy.pk}:property",
+                    kind="registration_overdue",
+                    title=_("住户逾期未登记"),
+                    text=_("%(name)s · %(room)s 应于 %(day)s 前办理居住登记")
+                    % {"name": resident.name_masked, "room": tenancy.room, "day": f"{due:%Y-%m-%d}"},
+                    next_step=_("请督促住户或代为提交"),
+                    link="/admin/residents/tenancy/?registration=overdue",
+                    apartment=block,
+                )
+            )
+        if days_left < -settings.REGISTRATION_GRID_AFTER_DAYS:
+            sent["grid"] += len(
+                notices.notice_send(
+                    recipients=notices.grid_workers(block),
+                    key=f"reg-remind:{tenancy.pk}:grid",
+                    kind="registration_overdue",
+                    title=_("住户逾期未登记 (物业未处理)"),
+                    text=_("%(name)s · %(room)s 应于 %(day)s 前办理居住登记")
+                    % {"name": resident.name_masked, "room": tenancy.room, "day": f"{due:%Y-%m-%d}"},
+                    next_step=_("请上门核查"),
+                    apartment=block,
+                )
+            )
+    return sent

@@ -5,7 +5,16 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apartments.models import Enterprise, Room
-from residents.models import AccessEvent, ResidencePermit, ResidenceRegistration, Resident, SuspiciousMovement, Tenancy
+from residents.models import (
+    AccessEvent,
+    Notice,
+    ResidencePermit,
+    ResidenceRegistration,
+    Resident,
+    SuspiciousMovement,
+    Tenancy,
+    TenancyRequest,
+)
 from residents.registration import registration_state
 from shijiao.pii import mask_name
 
@@ -327,3 +336,100 @@ class SilentResidentSerializer(TenancySerializer):
 
     class Meta(TenancySerializer.Meta):
         fields = [*TenancySerializer.Meta.fields, "last_seen"]
+
+
+# --- self-service ---------------------------------------------------------------------------------
+
+
+class RealNameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=32, help_text="身份证上的姓名")
+    id_number = serializers.CharField(max_length=18, min_length=18, help_text="18 位身份证号")
+    hometown = serializers.CharField(max_length=64, help_text="籍贯, 如 安徽省阜阳市临泉县")
+    id_card_front = serializers.ImageField(required=False, help_text="身份证人像面照片 (可选)")
+    id_card_back = serializers.ImageField(required=False, help_text="身份证国徽面照片 (可选)")
+
+
+class ScanSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=512, help_text="扫到的二维码内容 (整个链接或其中的 code)")
+
+
+class ScanPreviewSerializer(serializers.Serializer):
+    apartment_id = serializers.IntegerField()
+    apartment = serializers.CharField()
+    address = serializers.CharField()
+    room_id = serializers.IntegerField(allow_null=True)
+    room = serializers.CharField(allow_null=True, help_text="房号; 扫的是公寓大门的码时为 null, 需填写房号")
+    vacancies = serializers.IntegerField(allow_null=True)
+
+
+class TenancyRequestCreateSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=512, help_text="扫到的二维码内容")
+    room_number = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    arrival = serializers.DateField(required=False, allow_null=True, default=None, help_text="入住日期, 默认今天")
+
+
+class TenancyRequestSerializer(serializers.ModelSerializer):
+    resident_name = serializers.CharField(source="resident.name_masked", read_only=True)
+    room = RoomBriefSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    tenancy_id = serializers.IntegerField(allow_null=True, read_only=True)
+
+    class Meta:
+        model = TenancyRequest
+        fields = [
+            "id",
+            "resident_name",
+            "room",
+            "status",
+            "status_label",
+            "arrival",
+            "requested_at",
+            "decided_at",
+            "reason",
+            "tenancy_id",
+        ]
+
+
+class TenancyConfirmSerializer(serializers.Serializer):
+    bed = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, default="", help_text="床位, 默认第一个空床"
+    )
+
+
+class JourneyStepSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["phone", "real_name", "tenancy", "registration", "permit"])
+    label = serializers.CharField()
+    done = serializers.BooleanField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class JourneySerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=["phone", "real_name", "scan", "waiting_property", "register", "waiting_police", "registered"]
+    )
+    next_step = serializers.CharField(allow_blank=True, help_text="下一步要做什么")
+    deadline = serializers.DateField(allow_null=True, help_text="居住登记期限 (有待办时)")
+    deadline_days_left = serializers.IntegerField(allow_null=True)
+    steps = JourneyStepSerializer(many=True)
+    tenancy_request = TenancyRequestSerializer(allow_null=True)
+    registration_deadline_days = serializers.IntegerField()
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Notice
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "text",
+            "next_step",
+            "link",
+            "created_at",
+            "read_at",
+            "status",
+            "status_label",
+            "channel",
+        ]

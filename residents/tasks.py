@@ -19,3 +19,22 @@ def purge_personal_data() -> dict[str, int]:
     from residents.retention import purge_expired_personal_data
 
     return purge_expired_personal_data()
+
+
+@shared_task(name="residents.deliver_notice")
+def deliver_notice(notice_id: int) -> None:
+    """Push one notice (WeChat subscription message, SMS fallback)."""
+    from residents.notices import notice_deliver
+
+    notice_deliver(notice_id)
+
+
+@shared_task(name="residents.remind_registrations")
+def remind_registrations() -> dict[str, int]:
+    """Registration deadline reminders (resident → property → grid worker), and notices whose push was lost."""
+    from residents.notices import deliver_pending
+    from residents.registration import registration_remind
+
+    sent = registration_remind()
+    sent["redelivered"] = deliver_pending()
+    return sent

@@ -13,10 +13,15 @@ router.register("tenancies", views.TenancyViewSet, basename="tenancy")
 router.register("registrations", views.RegistrationViewSet, basename="registration")
 router.register("permits", views.PermitViewSet, basename="permit")
 router.register("access-events", views.AccessEventViewSet, basename="access-event")
+router.register("tenancy-requests", views.TenancyRequestViewSet, basename="tenancy-request")
+router.register("me/notices", views.NoticeViewSet, basename="notice")
 
 urlpatterns = [
     path("me/resident/", views.MeView.as_view(), name="me"),
     path("me/data-access/", views.MyDataAccessView.as_view(), name="data-access"),
+    path("me/real-name/", views.RealNameView.as_view(), name="real-name"),
+    path("me/journey/", views.JourneyView.as_view(), name="journey"),
+    path("scan/", views.ScanView.as_view(), name="scan"),
     path("me/face/", views.FaceView.as_view(), name="face"),
     path("me/face/consent/", views.FaceConsentView.as_view(), name="face-consent"),
     path("me/face/enrolment/", views.FaceEnrolmentView.as_view(), name="face-enrolment"),

@@ -18,9 +18,17 @@ from accounts.audit import audit_pii_read, purpose_from
 from accounts.models import Department, ReadPurpose, Role
 from accounts.permissions import IsResident, roles_allowed
 from apartments.scoping import apartments_for, scope_queryset
-from residents import disclosures, doors, faces, gaps, permits, registration, tenancies
+from residents import disclosures, doors, faces, gaps, notices, permits, registration, selfservice, tenancies
 from residents.device_auth import DeviceTokenAuthentication, device_of_type
-from residents.models import AccessEvent, ResidencePermit, ResidenceRegistration, Resident, Tenancy
+from residents.models import (
+    AccessEvent,
+    Notice,
+    ResidencePermit,
+    ResidenceRegistration,
+    Resident,
+    Tenancy,
+    TenancyRequest,
+)
 from residents.scope import scope_residents
 from residents.serializers import (
     AccessEventSerializer,
@@ -33,10 +41,13 @@ from residents.serializers import (
     DecisionSerializer,
     DoorEntrySerializer,
     FaceEnrolSerializer,
+    JourneySerializer,
     MoveSerializer,
+    NoticeSerializer,
     PermitApplySerializer,
     PermitSerializer,
     PinSerializer,
+    RealNameSerializer,
     ReasonSerializer,
     RegistrationSerializer,
     RegistrationSubmitSerializer,
@@ -44,8 +55,13 @@ from residents.serializers import (
     ResidentCreateSerializer,
     ResidentPiiSerializer,
     ResidentSerializer,
+    ScanPreviewSerializer,
+    ScanSerializer,
     SilentResidentSerializer,
     SuspiciousMovementSerializer,
+    TenancyConfirmSerializer,
+    TenancyRequestCreateSerializer,
+    TenancyRequestSerializer,
     TenancySerializer,
     VerificationSerializer,
 )
@@ -732,3 +748,157 @@ class GapsView(APIView):
 
 
 IsAuthenticated  # noqa: B018 - re-exported for urls that need a plain login
+
+
+# --- self-service: real name, scanning a room, tenancy requests, notices ----------------------------
+
+
+class RealNameView(APIView):
+    """实名信息: the signed-in resident's name, ID number, hometown and (optionally) ID card photos."""
+
+    permission_classes = [IsResident]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=["self-service"],
+        summary="实名登记 (本人)",
+        request={"application/json": RealNameSerializer, "multipart/form-data": RealNameSerializer},
+        responses={201: ResidentSerializer},
+        examples=[
+            OpenApiExample(
+                "请求",
+                value={"name": "张三", "id_number": "34122119950101001X", "hometown": "安徽省阜阳市临泉县"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        data = RealNameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photos = {
+            side: data.validated_data[f"id_card_{side}"].read()
+            for side in ("front", "back")
+            if data.validated_data.get(f"id_card_{side}")
+        }
+        resident = selfservice.resident_register_self(
+            user=request.user,
+            name=data.validated_data["name"],
+            id_number=data.validated_data["id_number"],
+            hometown=data.validated_data["hometown"],
+            photos=photos,
+        )
+        resident = Resident.objects.prefetch_related(_tenancy_prefetch()).get(pk=resident.pk)
+        return Response(ResidentSerializer(resident).data, status=status.HTTP_201_CREATED)
+
+
+class JourneyView(APIView):
+    """Where the resident stands: each step done or not, the next step and its deadline."""
+
+    permission_classes = [IsResident]
+
+    @extend_schema(tags=["self-service"], summary="办理进度与下一步", responses=JourneySerializer)
+    def get(self, request):
+        return Response(JourneySerializer(selfservice.journey(request.user)).data)
+
+
+class ScanView(APIView):
+    permission_classes = [IsResident]
+
+    @extend_schema(
+        tags=["self-service"],
+        summary="扫码: 看看这是哪个公寓、哪个房间",
+        request=ScanSerializer,
+        responses={200: ScanPreviewSerializer},
+    )
+    def post(self, request):
+        data = ScanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        preview = selfservice.scan_preview(data.validated_data["code"])
+        return Response(ScanPreviewSerializer(preview).data)
+
+
+class TenancyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """入住申请: the resident scans a room's code; the block's property staff confirm or refuse with a reason."""
+
+    serializer_class = TenancyRequestSerializer
+    permission_classes = [roles_allowed(*READERS)]
+    filterset_fields = ["status"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        qs = TenancyRequest.objects.select_related("resident", "room__apartment").order_by("-requested_at", "-id")
+        return scope_queryset(qs, self.request.user, apartment_path="room__apartment", owner_path="resident__user")
+
+    @extend_schema(
+        tags=["self-service"],
+        summary="扫码申请入住 (本人)",
+        request=TenancyRequestCreateSerializer,
+        responses={201: TenancyRequestSerializer},
+        examples=[
+            OpenApiExample("请求", value={"code": "http://127.0.0.1:8000/h5/#/scan?code=r12:Xy…"}, request_only=True)
+        ],
+    )
+    def create(self, request):
+        if request.user.role != Role.RESIDENT:
+            raise DomainError(_("只有新市民本人可以扫码申请入住"), code="forbidden", status_code=403)
+        data = TenancyRequestCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = selfservice.tenancy_request_create(resident=resident_of(request.user), **data.validated_data)
+        return Response(TenancyRequestSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    def _manager(self):
+        if not self.request.user.has_role(*MANAGERS):
+            raise DomainError(_("只有公寓物业或街道可以处理入住申请"), code="forbidden", status_code=403)
+
+    @extend_schema(tags=["self-service"], summary="确认入住 (物业): 同时自动提交居住登记",
+                   request=TenancyConfirmSerializer, responses=TenancyRequestSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        self._manager()
+        data = TenancyConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = selfservice.tenancy_request_confirm(request=self.get_object(), by=request.user, **data.validated_data)
+        return Response(TenancyRequestSerializer(result).data)
+
+    @extend_schema(
+        tags=["self-service"],
+        summary="拒绝入住申请 (物业, 附原因)",
+        request=ReasonSerializer,
+        responses=TenancyRequestSerializer,
+        examples=[OpenApiExample("拒绝", value={"reason": "该房间已出租给他人, 请核对房号"})],
+    )
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        self._manager()
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = selfservice.tenancy_request_refuse(
+            request=self.get_object(), by=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(TenancyRequestSerializer(result).data)
+
+    @extend_schema(
+        tags=["self-service"], summary="撤回入住申请 (本人)", request=None, responses=TenancyRequestSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        tenancy_request = self.get_object()
+        if tenancy_request.resident.user_id != request.user.pk:
+            raise DomainError(_("只有申请人本人可以撤回"), code="forbidden", status_code=403)
+        return Response(TenancyRequestSerializer(selfservice.tenancy_request_cancel(request=tenancy_request)).data)
+
+
+class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The signed-in user's notices (residents and staff alike), newest first."""
+
+    serializer_class = NoticeSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return Notice.objects.filter(recipient=self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(tags=["self-service"], summary="标记已读", request=None, responses=NoticeSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        return Response(NoticeSerializer(notices.notice_mark_read(notice=self.get_object())).data)

@@ -299,6 +299,12 @@ DEMO_SUB_DISTRICT = envstr("DEMO_SUB_DISTRICT", "石桥街道")
 REGISTRATION_DEADLINE_DAYS = envint("REGISTRATION_DEADLINE_DAYS", 3)
 # Working days after check-out by which deregistration must be reported (check).
 DEREGISTRATION_DEADLINE_WORKING_DAYS = envint("DEREGISTRATION_DEADLINE_WORKING_DAYS", 3)
+# Reminders for a tenancy without registration: the resident this many days before the deadline, the property
+# staff when it passed, the grid worker this many days after (residents.registration.registration_remind).
+# An unknown face at a door: the block's property staff get one notice a door per this many minutes.
+DOOR_UNKNOWN_NOTICE_MINUTES = envint("DOOR_UNKNOWN_NOTICE_MINUTES", 10)
+REGISTRATION_REMIND_DAYS_BEFORE = envint("REGISTRATION_REMIND_DAYS_BEFORE", 1)
+REGISTRATION_GRID_AFTER_DAYS = envint("REGISTRATION_GRID_AFTER_DAYS", 2)
 # Public holidays (ISO dates) that are not working days, besides weekends; make-up working weekends too.
 RESIDENTS_HOLIDAYS = envlist("RESIDENTS_HOLIDAYS", [])
 RESIDENTS_EXTRA_WORKING_DAYS = envlist("RESIDENTS_EXTRA_WORKING_DAYS", [])
@@ -330,6 +336,10 @@ CELERY_BEAT_SCHEDULE["residents-purge-face-data"] = {"task": "residents.purge_fa
 # how long the registration records are needed is the street's and the police station's call (check).
 RESIDENT_RETENTION_DAYS = envint("RESIDENT_RETENTION_DAYS", 365)
 CELERY_BEAT_SCHEDULE["residents-purge-personal-data"] = {"task": "residents.purge_personal_data", "schedule": 86400.0}
+CELERY_BEAT_SCHEDULE["residents-remind-registrations"] = {
+    "task": "residents.remind_registrations",
+    "schedule": envfloat("REGISTRATION_REMIND_INTERVAL", 3600.0),
+}
 
 # --- sensors ----------------------------------------------------------------
 READING_RETENTION_DAYS = envint("READING_RETENTION_DAYS", 90)
@@ -418,6 +428,12 @@ WECHAT_APP_ID = envstr("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = envstr("WECHAT_APP_SECRET", "")
 WECHAT_API_BASE = envstr("WECHAT_API_BASE", "https://api.weixin.qq.com")
 WECHAT_TIMEOUT = envfloat("WECHAT_TIMEOUT", 5.0)
+# Subscription messages (subscribeMessage.send): the template the resident subscribes to for progress notices
+# (fields thing1 = what happened, thing2 = next step, time3 = when), and which version of the mini-program opens.
+WECHAT_NOTICE_TEMPLATE_ID = envstr("WECHAT_NOTICE_TEMPLATE_ID", "")
+WECHAT_MINIPROGRAM_STATE = envstr("WECHAT_MINIPROGRAM_STATE", "formal")
+# The SMS template for the same notices when WeChat cannot deliver (params: what, next).
+NOTICE_SMS_TEMPLATE = envstr("NOTICE_SMS_TEMPLATE", "SMS_NOTICE")
 # SMS login codes (accounts.otp).
 OTP_TTL_SECONDS = envint("OTP_TTL_SECONDS", 300)
 OTP_MAX_ATTEMPTS = envint("OTP_MAX_ATTEMPTS", 5)
