@@ -13,6 +13,7 @@ from django.utils.translation import ngettext_lazy
 
 from accounts.audit import Purpose, audit_pii_read, purpose_from
 from accounts.models import Department, ReadPurpose, Role
+from accounts.permissions import RoleAdminMixin
 from apartments.scoping import ALL, VIEW, ScopedAdmin, apartments_for
 from residents import faces, gaps, permits, registration, selfservice, tenancies
 from residents.idcard import id_number_problem
@@ -545,7 +546,7 @@ class TenancyRequestAdmin(ScopedAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Everyone sees their own notices here (property staff: new tenancy requests, unknown faces at the door)."""
 
     list_display = ("created_at", "title", "text", "next_step", "status", "channel", "read_at")
@@ -553,15 +554,10 @@ class NoticeAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "title", "text", "next_step", "link", "status", "channel", "sent_at", "error")
     fields = readonly_fields
 
+    role_actions = {role: VIEW for role in Role.values if role != Role.RESIDENT}
+
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(recipient=request.user)
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request)
+        return super().get_queryset(request).filter(recipient=request.user)
 
     def has_add_permission(self, request) -> bool:
         return False

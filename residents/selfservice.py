@@ -33,7 +33,7 @@ NAME_RE = re.compile(r"^[\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z·•. ]{0,30}[
 MAX_PAST_ARRIVAL_DAYS = 30
 
 
-def FieldError(field: str, message: str, code: str) -> DomainError:  # noqa: N802 - reads like the raise it is
+def FieldError(field: str, message: str, code: str) -> DomainError:
     """A domain refusal about one input: the error envelope lists it under ``errors[field]``."""
     return DomainError(message, code=code, field=field)
 

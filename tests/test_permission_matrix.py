@@ -88,6 +88,7 @@ API_RULES: dict[str, R] = {
     "v1:accounts:token-refresh": R(POST=EVERYONE),
     "v1:accounts:logout": R(POST=NOBODY),  # ends a bearer-token session; browsers log out at /admin/logout/
     "v1:accounts:me": R(GET=USERS),
+    "v1:accounts:phone-bind": R(POST=SELF),
     # apartments and inspections
     "v1:apartments:apartment-list": R(GET=PLACE_STAFF),
     "v1:apartments:apartment-detail": R(GET=PLACE_STAFF, obj="apartment"),
@@ -106,6 +107,18 @@ API_RULES: dict[str, R] = {
     # residents: the resident's own pages, devices at the door, staff with personal data
     "v1:residents:me": R(GET=SELF),
     "v1:residents:data-access": R(GET=SELF),
+    # self-service: real name, scanning, tenancy requests (the block's staff decide), everyone's own notices
+    "v1:residents:real-name": R(POST=RESIDENTS),
+    "v1:residents:journey": R(GET=RESIDENTS),
+    "v1:residents:scan": R(POST=RESIDENTS),
+    "v1:residents:tenancy-request-list": R(GET=TENANCY_USERS, POST=SELF),
+    "v1:residents:tenancy-request-detail": R(GET=TENANCY_USERS, obj="tenancy_request"),
+    "v1:residents:tenancy-request-confirm": R(POST=ESTATE, obj="tenancy_request"),
+    "v1:residents:tenancy-request-refuse": R(POST=ESTATE, obj="tenancy_request"),
+    "v1:residents:tenancy-request-cancel": R(POST=SELF, obj="tenancy_request"),
+    "v1:residents:notice-list": R(GET=USERS),
+    "v1:residents:notice-detail": R(GET=USERS, obj="my_notice"),
+    "v1:residents:notice-read": R(POST=USERS, obj="my_notice"),
     "v1:residents:face": R(GET=SELF),
     # A superuser passes the role check of these POSTs and is then refused for the body or for having no record.
     "v1:residents:face-consent": R(POST=RESIDENTS, DELETE=SELF),
@@ -318,6 +331,23 @@ def _tenancies(w: World):
             one(w.district.other, w.users["resident2"], 102),
         )
     return w.made["tenancy"]
+
+
+def _tenancy_requests(w: World):
+    from residents.models import TenancyRequest
+
+    return tuple(
+        TenancyRequest.objects.create(resident=t.resident, room=t.room, arrival=date.today()) for t in _tenancies(w)
+    )
+
+
+def _my_notices(w: World):
+    from residents.models import Notice
+
+    return tuple(
+        Notice.objects.create(key=f"matrix-{u.pk}", recipient=u, kind="x", title="t", text="x")
+        for u in (w.users[RESIDENT], w.users["resident2"])
+    )
 
 
 def _registrations(w: World):
@@ -620,6 +650,8 @@ KINDS: dict[str, Kind] = {
     "my_service_request": Kind(_service_requests, scope="owner"),
     "my_repair": Kind(_repairs, scope="owner"),
     "my_feedback": Kind(lambda w: _feedback(w, public=False), scope="owner"),
+    "tenancy_request": Kind(_tenancy_requests),
+    "my_notice": Kind(_my_notices, scope="owner"),
 }
 
 
@@ -848,6 +880,8 @@ ADMIN_RULES: dict[str, dict[str, str]] = {
     "residents.faceenrolment": {STREET: "v", MANAGER: "v"},
     "residents.accesscredential": {STREET: "v", MANAGER: "v"},
     "residents.accessevent": {STREET: "v", MANAGER: "v", GRID: "v", INSPECTOR: "v", POLICE: "v"},
+    "residents.tenancyrequest": {STREET: "vc", MANAGER: "vc", GRID: "v", SUPER: "vcd"},
+    "residents.notice": {role: "v" for role in STAFF | {SUPER}},  # each sees only their own notices
     "residents.suspiciousmovement": {STREET: "v", MANAGER: "v", GRID: "v", INSPECTOR: "v", POLICE: "v"},
     "sensors.devicetype": {STREET: "vacd", MANAGER: "v", STATION: "v"},
     "sensors.device": {STREET: "vacd", MANAGER: "vacd", STATION: "v", GRID: "v", FIRE_SAFETY: "v"},
