@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("apartments", "0003_default_checklists"),
-        ("residents", "0003_resident_anonymised_at"),
+        ("residents", "0004_encrypt_emergency_contact_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
