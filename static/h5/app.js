@@ -11,7 +11,9 @@
   // --- small helpers ------------------------------------------------------------------------------
   const esc = (v) => String(v == null ? "" : v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const $ = (sel) => view.querySelector(sel);
-  const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }).slice(0, 16) : "");
+  // Every part two digits (no "2026/12/4 22:56:" from slicing an unpadded date).
+  const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false, year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "");
   function toast(text) {
     const el = document.getElementById("toast");
     el.textContent = text;
@@ -127,7 +129,7 @@
         }, 1000);
       } catch (err) { button.disabled = false; showErrors(form, err); }
     });
-    const done = (t) => { saveTokens(t); toast(gettext("登录成功")); go("#/"); };
+    const done = (t) => { saveTokens(t); toast(gettext("登录成功")); go(sessionStorage.getItem("h5.scan") ? "#/residence" : "#/"); };
     onSubmit($("#sms"), async (f) => done(await call("POST", "auth/sms/login/", formBody(f))));
     onSubmit($("#pw"), async (f) => done(await call("POST", "auth/password/", formBody(f))));
   }
@@ -278,16 +280,99 @@
 
   // --- residence (registration and e-permit, from the residents API) --------------------------------------------
   const STATE = { registered: gettext("已登记"), missing: gettext("未登记"), overdue: gettext("已超期未登记") };
+  // The self-service path (residents API /me/journey/): phone → real name → scan the room → property → police.
+  function journeyCard(j) {
+    return `<div class="card" id="journey"><h2>${gettext("办理进度")}</h2><ol class="steps">${j.steps.map((s) => `<li class="${s.done ? "done" : ""}">${s.done ? "✓" : "○"} ${esc(s.label)}${s.detail ? ` <span class="muted">${esc(s.detail)}</span>` : ""}</li>`).join("")}</ol>
+      <p id="next-step"><b>${gettext("下一步:")}</b> ${esc(j.next_step)}</p>${j.deadline ? `<p class="muted" id="deadline">${fmt(ngettext("居住登记期限 %(day)s (还剩 %(n)s 天)", "居住登记期限 %(day)s (还剩 %(n)s 天)", j.deadline_days_left), { day: esc(j.deadline), n: j.deadline_days_left })}</p>` : ""}</div>`;
+  }
+  async function myNotices() {
+    const rows = results(await call("GET", "me/notices/?page_size=5"));
+    return rows.length ? `<div class="card" id="my-notices"><h2>${gettext("我的通知")}</h2>${rows.map((n) => `<p><b>${esc(n.title)}</b> <span class="muted">${when(n.created_at)}</span><br>${esc(n.text)}${n.next_step ? `<br><span class="muted">${esc(n.next_step)}</span>` : ""}</p>`).join("")}</div>` : "";
+  }
+  async function selfService(j) {
+    const pending = sessionStorage.getItem("h5.scan") || "";
+    let body = "";
+    if (j.state === "phone") {
+      body = `<form id="bind" class="card"><h2>${gettext("绑定手机号")}</h2><label for="b-phone">${gettext("手机号")}</label>
+        <div class="inline"><input id="b-phone" name="phone" inputmode="tel" maxlength="11"><button type="button" id="b-send" class="small secondary">${gettext("获取验证码")}</button></div>
+        <label for="b-code">${gettext("验证码")}</label><input id="b-code" name="code" inputmode="numeric" maxlength="6">
+        <button type="submit" class="primary">${gettext("绑定")}</button><p class="muted">${gettext("在微信小程序中可一键授权手机号。")}</p></form>`;
+    } else if (j.state === "real_name") {
+      body = `<form id="realname" class="card"><h2>${gettext("实名信息")}</h2><p class="muted">${gettext("信息加密保存, 只用于居住登记。")}</p>
+        <label for="rn-name">${gettext("姓名")}</label><input id="rn-name" name="name" autocomplete="name">
+        <label for="rn-id">${gettext("身份证号")}</label><input id="rn-id" name="id_number" maxlength="18" autocomplete="off">
+        <label for="rn-home">${gettext("籍贯")}</label><input id="rn-home" name="hometown" placeholder="${gettext("如 安徽省阜阳市临泉县")}">
+        <label for="rn-front">${gettext("身份证人像面 (选填)")}</label><input id="rn-front" name="id_card_front" type="file" accept="image/*">
+        <label for="rn-back">${gettext("身份证国徽面 (选填)")}</label><input id="rn-back" name="id_card_back" type="file" accept="image/*">
+        <button type="submit" class="primary">${gettext("提交实名信息")}</button></form>`;
+    } else if (j.state === "scan") {
+      body = `<form id="scan" class="card"><h2>${gettext("扫码申请入住")}</h2><p class="muted">${gettext("用手机扫描房间门上的二维码, 会自动打开这里。")}</p>
+        <label for="sc-code">${gettext("二维码内容")}</label><input id="sc-code" name="code" value="${esc(pending)}">
+        <div id="sc-preview"></div>
+        <label for="sc-room">${gettext("房号 (扫公寓大门的码时填写)")}</label><input id="sc-room" name="room_number">
+        <button type="submit" class="primary">${gettext("申请入住")}</button></form>`;
+    } else if (j.state === "waiting_property" && j.tenancy_request) {
+      body = `<div class="card" id="waiting"><h2>${gettext("等待物业确认")}</h2><p>${esc(j.tenancy_request.room.apartment)} ${esc(j.tenancy_request.room.number)} · ${esc(j.tenancy_request.status_label)}</p>
+        <button id="withdraw" class="secondary">${gettext("撤回申请")}</button></div>`;
+    }
+    view.innerHTML = journeyCard(j) + body + (await myNotices());
+    const again = async () => residence();
+    if ($("#bind")) {
+      $("#b-send").addEventListener("click", async () => {
+        try { await call("POST", "auth/sms/code/", { phone: $("#b-phone").value.trim() }); toast(gettext("验证码已发送")); } catch (err) { showErrors($("#bind"), err); }
+      });
+      onSubmit($("#bind"), async (f) => { await call("POST", "me/phone/", formBody(f)); toast(gettext("已绑定")); again(); });
+    }
+    if ($("#realname")) onSubmit($("#realname"), async (f) => {
+      const data = new FormData();
+      ["name", "id_number", "hometown"].forEach((k) => data.append(k, f[k].value.trim()));
+      ["id_card_front", "id_card_back"].forEach((k) => f[k].files[0] && data.append(k, f[k].files[0]));
+      await call("POST", "me/real-name/", data);
+      toast(gettext("实名信息已提交"));
+      again();
+    });
+    if ($("#scan")) {
+      const preview = async () => {
+        const code = $("#sc-code").value.trim();
+        if (!code) return;
+        try {
+          const p = await call("POST", "scan/", { code });
+          $("#sc-preview").innerHTML = `<p class="tag ok">${esc(p.apartment)}${p.room ? " · " + fmt(gettext("%s 室"), [esc(p.room)]) : ""}</p>`;
+          $("#sc-room").hidden = $("[for=sc-room]").hidden = !!p.room;
+        } catch (err) { showErrors($("#scan"), err); }
+      };
+      $("#sc-code").addEventListener("change", preview);
+      preview();
+      onSubmit($("#scan"), async (f) => {
+        await call("POST", "tenancy-requests/", { code: f.code.value.trim(), room_number: f.room_number.value.trim() });
+        sessionStorage.removeItem("h5.scan");
+        toast(gettext("已提交, 等待物业确认"));
+        again();
+      });
+    }
+    if ($("#withdraw")) $("#withdraw").addEventListener("click", async () => {
+      try { await call("POST", `tenancy-requests/${j.tenancy_request.id}/cancel/`); again(); } catch (err) { toast(err.message); }
+    });
+  }
+  function scanLink() {
+    // A room's QR code opens /h5/#/scan?code=...: keep the code for the form, then show the path.
+    const code = new URLSearchParams(location.hash.split("?")[1] || "").get("code");
+    if (code) sessionStorage.setItem("h5.scan", code);
+    go("#/residence");
+  }
   async function residence() {
     page(gettext("办证 · 居住登记"), `<p class="empty">${gettext("加载中…")}</p>`, true);
+    let journey = null;
+    try { journey = await call("GET", "me/journey/"); } catch (err) { /* staff account: no path */ }
+    if (journey && ["phone", "real_name", "scan", "waiting_property"].includes(journey.state)) return selfService(journey);
     let me;
     try { me = await call("GET", "me/resident/"); }
     catch (err) {
-      view.innerHTML = `<div class="card"><h2>${gettext("还没有你的入住记录")}</h2><p>${gettext("请先到所住公寓前台 (物业) 办理入住, 登记手机号后再来这里一键办理居住登记。")}</p><p class="muted">${esc(err.message)}</p></div>`;
+      view.innerHTML = `<div class="card"><h2>${gettext("还没有你的入住记录")}</h2><p class="muted">${esc(err.message)}</p></div>`;
       return;
     }
     const t = me.tenancy;
-    view.innerHTML = `<div class="card"><h2>${esc(me.name)}</h2><p class="muted">${fmt(gettext("身份证 %s"), [esc(me.id_number)])}</p>
+    view.innerHTML = (journey ? journeyCard(journey) : "") + `<div class="card"><h2>${esc(me.name)}</h2><p class="muted">${fmt(gettext("身份证 %s"), [esc(me.id_number)])}</p>
       ${t ? `<p>${fmt(gettext("%(apartment)s %(room)s 室 · 入住 %(day)s"), { apartment: esc(t.room && t.room.apartment), room: esc(t.room && t.room.number), day: esc(t.check_in) })}</p>
       <p>${fmt(gettext("居住登记: %s"), [`<b id="reg-state">${esc(STATE[t.registration_state] || t.registration_state)}</b>`])}${t.registration_due ? ` <span class="muted">${fmt(gettext("(截止 %s)"), [esc(t.registration_due)])}</span>` : ""}</p>` : `<p>${gettext("当前没有在住记录")}</p>`}</div>
       ${t && t.registration_state !== "registered" ? `<form id="reg" class="card"><h2>${gettext("一键办理居住登记")}</h2><label for="purpose">${gettext("居住事由")}</label>
@@ -301,6 +386,7 @@
         : `<p class="muted">${esc((e.reasons || []).join("; ") || gettext("暂不符合申领条件"))}</p>`}`;
       if ($("#apply-permit")) $("#apply-permit").addEventListener("click", async () => { try { await call("POST", "permits/", {}); toast(gettext("已提交申领")); } catch (err) { toast(err.message); } });
     } catch (err) { $("#permit").innerHTML = `<h2>${gettext("电子居住证")}</h2><p class="muted">${esc(err.message)}</p>`; }
+    view.insertAdjacentHTML("beforeend", await myNotices());
   }
 
   // --- guides and requests --------------------------------------------------------------------------------------
@@ -435,12 +521,16 @@
   const ROUTES = [
     [/^#\/login$/, login, true], [/^#\/?$/, home], [/^#\/jobs(\?.*)?$/, jobs, true], [/^#\/jobs\/(\d+)$/, job],
     [/^#\/rentals(\?.*)?$/, rentals, true], [/^#\/rentals\/(\d+)$/, rental], [/^#\/clinics$/, clinics, true], [/^#\/clinics\/(\d+)$/, clinic, true],
-    [/^#\/(?:residence|registration)(?:\?.*)?$/, residence], [/^#\/guides\/(\w+)$/, guides, true], [/^#\/guide\/(\d+)$/, guide], [/^#\/my-requests$/, myRequests],
+    [/^#\/(?:residence|registration)(?:\?.*)?$/, residence], [/^#\/scan(\?.*)?$/, scanLink], [/^#\/guides\/(\w+)$/, guides, true], [/^#\/guide\/(\d+)$/, guide], [/^#\/my-requests$/, myRequests],
     [/^#\/convenience$/, convenience], [/^#\/ask$/, ask], [/^#\/my-questions$/, myQuestions], [/^#\/question\/(\d+)$/, question],
     [/^#\/board$/, board, true], [/^#\/board\/(\d+)$/, boardThread, true],
   ];
   async function route() {
     const hash = location.hash || "#/";
+    if (hash.startsWith("#/scan?")) { // a scanned room code survives the login in between
+      const code = new URLSearchParams(hash.split("?")[1]).get("code");
+      if (code) sessionStorage.setItem("h5.scan", code);
+    }
     for (const [pattern, handler, isPublic] of ROUTES) {
       const m = hash.match(pattern);
       if (!m) continue;
