@@ -855,9 +855,10 @@ class TenancyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         self._manager()
+        tenancy_request = self.get_object()
         data = TenancyConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = selfservice.tenancy_request_confirm(request=self.get_object(), by=request.user, **data.validated_data)
+        result = selfservice.tenancy_request_confirm(request=tenancy_request, by=request.user, **data.validated_data)
         return Response(TenancyRequestSerializer(result).data)
 
     @extend_schema(
@@ -870,10 +871,11 @@ class TenancyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):
         self._manager()
+        tenancy_request = self.get_object()  # first: another block's request is 404 whatever the body
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = selfservice.tenancy_request_refuse(
-            request=self.get_object(), by=request.user, reason=data.validated_data["reason"]
+            request=tenancy_request, by=request.user, reason=data.validated_data["reason"]
         )
         return Response(TenancyRequestSerializer(result).data)
 
