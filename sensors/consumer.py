@@ -29,20 +29,11 @@ from sensors.mqtt import new_client
 
 log = logging.getLogger(__name__)
 
-# Everything devices send upward (see docs/device-protocol.md).
-TOPICS = [
-    "shijiao/+/telemetry",
-    "shijiao/+/heartbeat",
-    "shijiao/+/command/result",
-    "tb/+/v1/devices/me/telemetry",
-    "tb/+/v1/devices/me/rpc/response/+",
-    # ThingsBoard's own topics reach us only when the broker did not mount the device under tb/<key>/ (stock
-    # Mosquitto cannot): without the sender's identity they are recorded as rejections, never silently lost.
-    "v1/devices/me/telemetry",
-    "v1/devices/me/rpc/response/+",
-    "/sys/+/+/thing/event/property/post",
-    "/sys/+/+/thing/service/+",
-]
+# Every topic (not $SYS): what devices send upward is parsed (docs/device-protocol.md), our own downlink commands
+# are passed over, and a message on any other topic is recorded as a rejection (unknown_topic) an operator sees,
+# never lost without a trace. Among them ThingsBoard's own v1/devices/me/... when the broker did not mount the
+# device under tb/<key>/ (stock Mosquitto cannot): no identity, so a rejection that names the fix.
+TOPICS = ["#"]
 
 Batch = list[list]  # [[topic, username, payload, received_at], ...]
 

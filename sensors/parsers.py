@@ -81,6 +81,10 @@ def parse_message(message: RawMessage, directory: Directory, now: datetime) -> P
         key, rest = parts[1], "/".join(parts[2:])
         if rest in {"telemetry", "heartbeat", "command/result"}:
             return _with_device_by_key(message, directory, now, key=key, kind=rest)
+        if rest == "command":
+            return Parsed(source=_clip(key, 96))  # our own downlink command, seen through the wildcard
+    if _is_thingsboard_request(parts):
+        return Parsed(source=_clip(topic, 96))  # our own RPC request (or the device's view of it)
     if topic == TB_TELEMETRY or topic.startswith(TB_RPC_RESPONSE):
         if not message.username:
             return _unmounted_thingsboard(message)
@@ -98,6 +102,12 @@ def parse_message(message: RawMessage, directory: Directory, now: datetime) -> P
     parsed = Parsed(source=_clip(topic, 96), sample=_sample(message.payload))
     parsed.reject(R.UNKNOWN_TOPIC, _("未知主题 %(topic)s") % {"topic": _clip(topic, 120)})
     return parsed
+
+
+def _is_thingsboard_request(parts: list[str]) -> bool:
+    """``[tb/<key>/]v1/devices/me/rpc/request/<id>``: a downlink, never ingested."""
+    inner = parts[2:] if parts[0] == TB_PREFIX else parts
+    return len(inner) == 6 and inner[:5] == ["v1", "devices", "me", "rpc", "request"]
 
 
 def _unmounted_thingsboard(message: RawMessage) -> Parsed:

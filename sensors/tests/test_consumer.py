@@ -154,6 +154,27 @@ def test_a_stock_thingsboard_device_on_plain_mosquitto_is_a_rejection_the_operat
     assert row["count"] == 1 and "mountpoint" in row["last_detail"] and "device-protocol.md" in row["last_detail"]
 
 
+def test_a_message_on_a_topic_nobody_knows_is_recorded_and_our_own_commands_are_passed_over(mqtt_url, make_device):
+    device = make_device(key=f"u-{uuid.uuid4().hex[:6]}")
+    stray = f"factory/line-{uuid.uuid4().hex[:6]}/temp"
+    client_id, group = ids()
+    running = Running(mqtt_url, client_id, group)
+    pub = publisher(mqtt_url)
+    try:
+        publish(pub, stray, {"temp": 41})  # a device set up with the wrong topic
+        publish(pub, f"shijiao/{device.key}/command", {"id": "c1", "method": "trip", "params": {}})  # our downlink
+        publish(pub, f"shijiao/{device.key}/telemetri", {"values": {"current": 3}})  # a typo in the topic
+        assert wait_for(lambda: Rejection.objects.filter(source=f"shijiao/{device.key}/telemetri").exists())
+        assert wait_for(lambda: Rejection.objects.filter(source=stray).exists())
+    finally:
+        pub.disconnect()
+        running.stop()
+        forget_session(client_id, mqtt_url)
+    rejection = Rejection.objects.get(source=stray)
+    assert rejection.reason == "unknown_topic" and '"temp": 41' in rejection.last_sample
+    assert not Rejection.objects.filter(source=device.key).exists()  # the command was not taken for an upload
+
+
 def test_readings_published_while_the_consumer_is_down_arrive_after_it_restarts(mqtt_url, make_device):
     device = make_device(key=f"p-{uuid.uuid4().hex[:6]}")
     client_id, group = ids()
