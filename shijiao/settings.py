@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from shijiao.env import (
     check_fernet_keys,
@@ -363,7 +363,12 @@ INGEST_QUEUE = envstr("INGEST_QUEUE", "celery")
 INGEST_ALARM_QUEUE = envstr("INGEST_ALARM_QUEUE", "alarms")
 # A worker started without -Q consumes every queue, the alarm queue among them (nothing is left unconsumed);
 # docker-compose.yml gives each queue a worker of its own (-Q). A device going silent is alarm work too.
-CELERY_TASK_QUEUES = [Queue(name) for name in dict.fromkeys([INGEST_ALARM_QUEUE, "celery", INGEST_QUEUE])]
+# Each queue has its own exchange and routing key, as Celery gives a queue it creates on demand: a bare Queue(name)
+# here would take the default exchange and key ("celery") and every task would be delivered to all three queues.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in dict.fromkeys([INGEST_ALARM_QUEUE, "celery", INGEST_QUEUE])
+]
 CELERY_TASK_ROUTES = {"sensors.check_offline": {"queue": INGEST_ALARM_QUEUE}}
 # The fast lane (sensors/urgency.py): a message an alarm rule may fire on does not wait out the batch window.
 INGEST_FAST_LANE = envbool("INGEST_FAST_LANE", True)

@@ -151,3 +151,41 @@ def test_a_backlog_is_not_mistaken_for_a_loss(broker, settings, monkeypatch):
     assert sweep.requeued == 0
     assert "3 tasks queued" in sweep.skipped
     assert len(queued_ids(client, settings)) == 3
+
+
+def test_each_task_reaches_its_own_queue_only_with_the_projects_queue_settings(settings):
+    """Workers bind the three queues as the settings declare them; a batch handed over (ordinary or alarm-bearing)
+    and a task of the default queue must each land in one queue only (a queue bound to the default exchange and
+    key would get a copy of every task: found in the alarm bench, the alarm worker drowning in telemetry)."""
+    from kombu import Connection
+
+    require_redis(settings.TEST_REDIS_URL)
+    tag = uuid.uuid4().hex[:8]
+    names = {"ingest": f"test-ingest-{tag}", "alarms": f"test-alarms-{tag}", "celery": "celery"}
+    settings.INGEST_QUEUE, settings.INGEST_ALARM_QUEUE = names["ingest"], names["alarms"]
+    from kombu import Exchange, Queue
+
+    queues = [Queue(name, Exchange(name), routing_key=name) for name in names.values()]
+    app = Celery("test-queues", broker=settings.TEST_REDIS_URL, set_as_current=False)
+    app.conf.task_queues = queues
+    app.conf.task_routes = {"sensors.check_offline": {"queue": names["alarms"]}}
+    client = redis.Redis.from_url(settings.TEST_REDIS_URL)
+    before = client.llen("celery")
+    try:
+        with Connection(settings.TEST_REDIS_URL) as connection:  # what a worker consuming all three does
+            for queue in queues:
+                queue(connection.default_channel).declare()
+        batch_hand_over(a_batch(1), app=app)
+        batch_hand_over(a_batch(2), urgent=True, app=app)
+        app.send_task("sensors.check_offline")
+        assert (client.llen(names["ingest"]), client.llen(names["alarms"]), client.llen("celery") - before) == (1, 2, 0)
+    finally:
+        client.delete(names["ingest"], names["alarms"], LEDGER, SINCE, REQUEUES)
+        app.close()
+
+
+def test_the_projects_queues_each_have_their_own_exchange_and_routing_key():
+    from shijiao.celery import app
+
+    for name, queue in app.amqp.queues.items():
+        assert (queue.exchange.name, queue.routing_key) == (name, name)
