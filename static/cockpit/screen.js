@@ -282,6 +282,43 @@
     soundLabel();
     pager(feed, "feed-page");
     chooseTimeline();
+    renderVideoWall();
+  }
+
+  // --- video wall: the cameras nearest the open critical alarms (the alerts app picks each alarm's camera) ---
+  const WALL_SIZE = 3;
+  const wall = document.getElementById("video-wall");
+  const playing = new Map(); // camera id → { figure, player }
+  function renderVideoWall() {
+    if (!window.ShijiaoVideo) return;
+    const wanted = new Map();
+    const critical = [...alarms.values()].filter((a) => a.severity === "critical" && a.camera && a.camera.stream_url)
+      .sort(order);
+    for (const a of critical) {
+      if (wanted.size >= WALL_SIZE) break;
+      if (!wanted.has(a.camera.id)) wanted.set(a.camera.id, a);
+    }
+    for (const [id, p] of playing) {
+      if (!wanted.has(id)) { p.player.destroy(); p.figure.remove(); playing.delete(id); }
+    }
+    for (const [id, a] of wanted) {
+      if (playing.has(id)) continue;
+      const figure = document.createElement("figure");
+      figure.className = "cam";
+      figure.dataset.camera = String(id);
+      const caption = document.createElement("figcaption");
+      caption.textContent = fill(gettext("%(place)s · %(camera)s"), { place: a.apartment ? a.apartment.name : "",
+        camera: a.camera.name });
+      const box = document.createElement("div");
+      figure.append(caption, box);
+      wall.append(figure);
+      playing.set(id, { figure, player: window.ShijiaoVideo.mount(box, a.camera, { controls: false }) });
+    }
+    const show = playing.size > 0;
+    if (wall.hidden === show) {
+      wall.hidden = !show;
+      if (window.cockpitMap) window.cockpitMap.map.invalidateSize();
+    }
   }
   function applyLive(data) {
     const fresh = new Map((data.alarms || []).map((a) => [a.id, a]));
