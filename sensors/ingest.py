@@ -75,11 +75,12 @@ def ingest_messages(
             result.rejections.append((item.source, reason, detail))
     result.rejected = len(result.rejections)
 
+    flooding = flood_watch.count(parsed, now)
     with transaction.atomic():
         new_points = storage.readings_insert(points)
         late = storage.latest_upsert(new_points)
         _mark_stale_rollups(new_points, now)
-        _record_rejections(parsed, now)
+        _record_rejections(parsed + flooding, now)
     result.stored = len(new_points)
     result.stored_points = new_points
 
@@ -95,6 +96,46 @@ def ingest_messages(
     if any(item.reply is not None for item in parsed):
         _record_replies(parsed, result, now)
     return result
+
+
+class FloodWatch:
+    """Counts each device's messages per minute in this process; a device sending more than
+    INGEST_FLOOD_FACTOR times what its reporting interval implies (and more than INGEST_FLOOD_MIN_PER_MINUTE) is
+    flagged once per minute as a ``flooding`` rejection the operators see. Its readings are stored as usual.
+
+    Per process: with several ingest workers each sees its share, so a flood is caught when one worker alone
+    counts too many (a device at ten times its rate trips it on any of up to a few workers)."""
+
+    def __init__(self) -> None:
+        self.minute: int | None = None
+        self.counts: dict[int, int] = {}
+        self.flagged: set[int] = set()
+
+    def count(self, parsed: list[Parsed], now: datetime) -> list[Parsed]:
+        minute = int(now.timestamp() // 60)
+        if minute != self.minute:
+            self.minute, self.counts, self.flagged = minute, {}, set()
+        flags: list[Parsed] = []
+        for item in parsed:
+            device = item.device
+            if device is None:
+                continue
+            n = self.counts[device.id] = self.counts.get(device.id, 0) + 1
+            expected = 60.0 / max(device.reporting_interval, 1)
+            limit = max(settings.INGEST_FLOOD_FACTOR * expected, settings.INGEST_FLOOD_MIN_PER_MINUTE)
+            if n > limit and device.id not in self.flagged:
+                self.flagged.add(device.id)
+                flag = Parsed(source=device.key, device=device, sample=item.sample)
+                flag.reject(
+                    RejectionReason.FLOODING,
+                    _("1 分钟内超过 %(n)d 条报文, 上报周期 %(interval)d 秒 (约 %(expected)s 条/分钟); 读数照常存储")
+                    % {"n": int(limit), "interval": device.reporting_interval, "expected": f"{expected:g}"},
+                )
+                flags.append(flag)
+        return flags
+
+
+flood_watch = FloodWatch()
 
 
 def _record_replies(parsed: list[Parsed], result: IngestResult, now: datetime) -> None:

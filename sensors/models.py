@@ -231,6 +231,7 @@ class RejectionReason(models.TextChoices):
     STALE_TIMESTAMP = "stale_timestamp", _("时间戳过旧")
     UNKNOWN_COMMAND = "unknown_command", _("应答的指令不存在")
     DUPLICATE_REPLY = "duplicate_reply", _("重复或过期的指令应答")
+    FLOODING = "flooding", _("报文过于频繁")  # flagged only: the readings are stored
 
 
 class Rejection(models.Model):

@@ -37,6 +37,7 @@ class DeviceEntry:
     product_key: str
     token_hash: str
     metrics: dict[str, MetricSpec]  # lower-cased metric key and aliases -> spec
+    reporting_interval: int = 30  # seconds (a device far above its rate is flagged as flooding)
 
 
 @dataclass
@@ -77,9 +78,14 @@ def _load() -> Directory:
         "is_enabled",
         "alink_product_key",
         "token_hash",
+        "reporting_interval",
     )
-    for pk, key, type_id, type_code, apartment_id, enabled, product_key, token_hash in rows.iterator(chunk_size=5000):
-        entry = DeviceEntry(pk, key, type_code, apartment_id, enabled, product_key, token_hash, specs.get(type_id, {}))
+    for pk, key, type_id, type_code, apartment_id, enabled, product_key, token_hash, interval in rows.iterator(
+        chunk_size=5000
+    ):
+        entry = DeviceEntry(
+            pk, key, type_code, apartment_id, enabled, product_key, token_hash, specs.get(type_id, {}), interval
+        )
         out.by_key[key] = entry
         if token_hash:
             out.by_token_hash[token_hash] = entry

@@ -372,6 +372,10 @@ CELERY_TASK_QUEUES = [
 CELERY_TASK_ROUTES = {"sensors.check_offline": {"queue": INGEST_ALARM_QUEUE}}
 # The fast lane (sensors/urgency.py): a message an alarm rule may fire on does not wait out the batch window.
 INGEST_FAST_LANE = envbool("INGEST_FAST_LANE", True)
+# A device sending more than this many times the messages its reporting interval implies (and more than the
+# second figure per minute) is flagged as flooding in the rejection list (sensors/ingest.py); its readings are kept.
+INGEST_FLOOD_FACTOR = envint("INGEST_FLOOD_FACTOR", 10)
+INGEST_FLOOD_MIN_PER_MINUTE = envint("INGEST_FLOOD_MIN_PER_MINUTE", 60)
 # A batch handed over this long ago, neither stored, queued nor held by a worker, is queued again (sensors/handover.py).
 INGEST_REQUEUE_AFTER_SECONDS = envint("INGEST_REQUEUE_AFTER_SECONDS", 60)
 INGEST_SWEEP_SECONDS = envint("INGEST_SWEEP_SECONDS", 30)

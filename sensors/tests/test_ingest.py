@@ -183,3 +183,28 @@ def test_a_report_brings_a_device_online_and_announces_it(make_device, django_ca
     assert device.is_online and device.last_seen_at is not None
     assert changes == [([device.pk], True)]
     assert Reading.objects.count() == 0  # a heartbeat is not a reading
+
+
+def test_a_device_flooding_the_platform_is_flagged_and_its_readings_are_kept(make_device):
+    from sensors.ingest import flood_watch
+
+    flood_watch.minute = None  # a fresh minute for this test
+    flooder = make_device(key="flood-elec-1", reporting_interval=30)  # 2 messages a minute expected
+    calm = make_device(key="calm-elec-1", reporting_interval=30)
+    at = NOW - timedelta(minutes=1)
+    for batch in range(7):  # 70 messages within the minute: more than 60 (and ten times 2)
+        ingest_messages(
+            [
+                msg(
+                    "shijiao/flood-elec-1/telemetry",
+                    {"ts": MS - 60000 + batch * 1000 + i * 10, "values": {"current": i}},
+                )
+                for i in range(10)
+            ],
+            now=at + timedelta(seconds=batch),
+        )
+    ingest_messages([msg("shijiao/calm-elec-1/telemetry", {"ts": MS, "values": {"current": 1}})], now=at)
+    flag = Rejection.objects.get(source="flood-elec-1", reason=RejectionReason.FLOODING)
+    assert flag.count == 1 and flag.device == flooder and "上报周期 30 秒" in flag.last_detail
+    assert Reading.objects.filter(device=flooder).count() == 70, "flagged, not dropped"
+    assert not Rejection.objects.filter(device=calm).exists()
