@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from alerts import escalation
+from alerts import escalation, queue
 from alerts.history import alarm_event_record
 from alerts.models import Alert, AlertEvent, AlertRule, End
+from apartments.hazards import hazard_create_from_alarm
 from apartments.scoping import scope_queryset
+from sensors.models import Device
 from shijiao.errors import DomainError
 from shijiao.images import clean_image
 
@@ -232,7 +234,7 @@ def _open_new(
         return _retrigger(alert, value, at, lower_is_worse)
     alert = Alert.objects.select_related("apartment", "device").get(pk=alert.pk)  # for the push, in one query
     alarm_event_record(alert, AlertEvent.Kind.RAISED, at)
-    escalation.request(alert)
+    queue.escalate_after_commit(alert.pk)
     return alert
 
 
@@ -245,8 +247,6 @@ def alarm_from_event(
     """Raise (or count again) the alarm of an event rule, e.g. radar loitering sent by the residents app."""
     rules = AlertRule.objects.filter(code=rule_code, is_enabled=True, apartment__isnull=True, device__isnull=True)
     if device_id is not None:
-        from sensors.models import Device
-
         type_id = Device.objects.filter(pk=device_id).values_list("device_type_id", flat=True).first()
         rule = rules.filter(device_type_id=type_id).first() or rules.first()
     else:
@@ -386,11 +386,7 @@ def alarm_close(
         return alert
 
 
-def _open_hazard(alert: Alert, by: User, note: str) -> int | None:
-    try:
-        from apartments.hazards import hazard_create_from_alarm
-    except ImportError:  # inspections not installed
-        return None
+def _open_hazard(alert: Alert, by: User, note: str) -> int:
     where = f" ({alert.device.location})" if alert.device_id and alert.device.location else ""
     hazard = hazard_create_from_alarm(
         apartment=alert.apartment,

@@ -10,7 +10,7 @@ class AlertsConfig(AppConfig):
     verbose_name = _("预警处置")
 
     def ready(self) -> None:
-        from alerts import receivers
+        from alerts import queue, receivers, tasks
         from alerts.models import AlertRule, RuleCondition
         from alerts.rules import evaluate_points, evaluate_status, rule_cache, urgent_triggers
         from residents.signals import suspicious_movement
@@ -19,6 +19,7 @@ class AlertsConfig(AppConfig):
         from sensors.urgency import register_triggers
 
         register_triggers(urgent_triggers)  # the consumer's fast lane: readings these rules may fire on
+        assert tasks.escalate.name == queue.ESCALATE  # registered in every process: queue.py hands work over by name
 
         # The alarm rules are where ingest hands every stored batch on (sensors/hooks.py). Evaluation is idempotent
         # (a rule's state skips readings it has gone past), so it takes the repeated points too: a redelivered batch

@@ -13,13 +13,14 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import Role, User
-from alerts import push
+from alerts import notifications, push, queue
 from alerts.history import alarm_event_record
 from alerts.models import (
     Alert,
@@ -29,6 +30,7 @@ from alerts.models import (
     CommandDeviceAction,
     CommandEvent,
     CommandParticipant,
+    Notification,
     PlanDeviceAction,
     ResponsePlan,
     Target,
@@ -36,6 +38,7 @@ from alerts.models import (
 from alerts.recipients import Recipient, recipients_for
 from apartments.models import Apartment, Community, Grid
 from apartments.scoping import apartments_for
+from sensors.commands import command_send
 from sensors.models import Device, DeviceCommand
 from shijiao.errors import DomainError
 
@@ -145,6 +148,29 @@ def timeline(command: Command, kind: str, text: str, *, at: datetime | None = No
     _publish(command)
 
 
+def participant_notified(n: Notification, ok: bool, now: datetime) -> None:
+    """A notification's attempt ended (``notifications.deliver``'s ``on_outcome``): for a command's notification,
+    its participant shows reached, or unreachable once the last attempt failed, and the timeline says so."""
+    if not n.command_id:
+        return
+    participant = CommandParticipant.objects.filter(command_id=n.command_id, recipient_key=n.recipient_key).first()
+    if participant is None:
+        return
+    channel = n.get_channel_display()
+    if ok:
+        if participant.status in (P.CALLING, P.UNREACHABLE):
+            participant.status, participant.reached_at = P.REACHED, now
+            participant.save(update_fields=["status", "reached_at"])
+        timeline(n.command, "reached", _("已通过%(channel)s通知 %(name)s") % {"channel": channel,
+                 "name": participant.name}, at=now)  # fmt: skip
+    elif n.status == Notification.Status.FAILED:
+        if participant.status == P.CALLING:
+            participant.status = P.UNREACHABLE
+            participant.save(update_fields=["status"])
+        timeline(n.command, "unreachable", _("%(channel)s未能通知 %(name)s: %(error)s") % {
+            "channel": channel, "name": participant.name, "error": n.last_error[:100]}, at=now)  # fmt: skip
+
+
 def _apartments(
     alert: Alert | None, apartment: Apartment | None, grid: Grid | None, community: Community | None
 ) -> list[Apartment]:
@@ -206,8 +232,6 @@ def command_start(
                 recipient_key=r.key,
                 defaults={"name": r.name[:128], "role": r.role[:64], "user_id": r.user_id},
             )
-        from alerts import notifications
-
         ids = notifications.notify_command(
             command=command,
             recipients=recipients,
@@ -235,15 +259,13 @@ def command_start(
             alarm_event_record(
                 alert, AlertEvent.Kind.COMMAND, now, actor=by, note=_("启动预案“%(plan)s”") % {"plan": plan.name}
             )
-        transaction.on_commit(lambda: notifications.enqueue(ids), robust=True)
+        queue.deliver_each_after_commit(ids)
         _queue_device_actions(command)
     return command
 
 
 def _mark_unreachable(command: Command, now: datetime) -> None:
     """People none of whose messages can even be tried (no phone, channel not configured) show so at once."""
-    from alerts.models import Notification
-
     for participant in command.participants.all():
         rows = Notification.objects.filter(command=command, recipient_key=participant.recipient_key)
         if rows.exclude(status=Notification.Status.FAILED).exists():
@@ -287,20 +309,11 @@ def _plan_device_actions(command: Command, plan: ResponsePlan, places: list[Apar
 
 def _queue_device_actions(command: Command) -> None:
     if command.device_actions.filter(status=CommandDeviceAction.Status.PENDING).exists():
-        from alerts import tasks
-
-        pk = command.pk
-        transaction.on_commit(lambda: tasks.device_actions.delay(pk), robust=True)
+        queue.device_actions_after_commit(command.pk)
 
 
 def run_pending_device_actions(*, command_id: int) -> int:
     """Send the command's pending device actions through sensors' downlink commands; answers how many went."""
-    try:
-        from sensors.commands import command_send
-    except ImportError:  # no downlink yet: the actions stay pending, visible on the timeline
-        return 0
-    from django.core.exceptions import ValidationError
-
     sent = 0
     with transaction.atomic():
         command = Command.objects.select_related("plan", "started_by").get(pk=command_id)

@@ -1,10 +1,10 @@
 """Escalation until someone acts: each step of the severity's chain is a row with a due time.
 
-A new alarm's chain is planned by the task queued when it is raised (or by the beat job if that task was
-lost). A due step runs exactly once: the beat job (and that task) locks due
-rows with ``select_for_update(skip_locked=True)`` and moves them from pending to done in the same
-transaction that writes their notifications, so a restart of workers or beat neither loses nor repeats
-a step. Acknowledging cancels the pending steps.
+A new alarm's chain is planned by the task queued when it is raised (``queue.escalate_after_commit``: planning
+stays out of the ingest transaction), or by the beat job if that task was lost. A due step runs exactly once:
+the beat job (and that task) locks due rows with ``select_for_update(skip_locked=True)`` and moves them from
+pending to done in the same transaction that writes their notifications, so a restart of workers or beat
+neither loses nor repeats a step. Acknowledging cancels the pending steps.
 """
 
 from __future__ import annotations
@@ -16,20 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from alerts import notifications, queue
 from alerts.history import alarm_event_record
 from alerts.models import Alert, AlertEvent, EscalationStep, PlannedEscalation
-
-
-def request(alert: Alert) -> None:
-    """A new alarm: plan and start its chain in the ``alerts.escalate`` task, after commit.
-
-    Planning stays out of the ingest transaction (fewer round trips before the push); if the task is
-    lost (broker down), the beat job's ``run_due`` plans what is missing.
-    """
-    from alerts import tasks
-
-    pk = alert.pk
-    transaction.on_commit(lambda: tasks.escalate.delay(pk), robust=True)
 
 
 def plan(alert: Alert) -> list[PlannedEscalation]:
@@ -62,8 +51,6 @@ def cancel(alert: Alert) -> int:
 
 def run_due(*, now: datetime | None = None, alert_id: int | None = None, limit: int = 200) -> list[int]:
     """Execute every due step (of one alarm, or all); answers the ids of the notifications created."""
-    from alerts import notifications
-
     now = now or timezone.now()
     created: list[int] = []
     with transaction.atomic():
@@ -95,5 +82,5 @@ def run_due(*, now: datetime | None = None, alert_id: int | None = None, limit: 
             )
         for alert, lines in notes.values():
             alarm_event_record(alert, AlertEvent.Kind.ESCALATED, now, note="; ".join(lines))
-        transaction.on_commit(lambda: notifications.enqueue(created), robust=True)
+        queue.deliver_each_after_commit(created)
     return created

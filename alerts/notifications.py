@@ -10,6 +10,7 @@ throttled) are retried with a doubling back-off; a channel that is down delays o
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,14 +18,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alerts.models import Alert, Channel, Command, CommandParticipant, DeliveryAttempt, EscalationStep, Target
+from alerts.models import Alert, Channel, Command, DeliveryAttempt, EscalationStep, Target
 from alerts.models import Notification as N
+from alerts.push import alarm_message
 from alerts.recipients import Recipient, recipient_by_key, recipients_for
 from shijiao.notify import dingtalk, email, sms, voice, webhook, wecom
 from shijiao.notify.result import SendResult
 
 log = logging.getLogger(__name__)
 S = N.Status
+Outcome = Callable[[N, bool, datetime], None]
 STUCK_AFTER = timedelta(minutes=10)
 
 
@@ -140,24 +143,15 @@ def notify_command(*, command: Command, recipients: list[Recipient], channels: l
     return _create(_rows(f"command:{command.pk}", _unique(recipients), channels, text, command=command))
 
 
-def enqueue(ids: list[int]) -> None:
-    """Queue each notification as its own task: a slow or dead channel holds up nobody else."""
-    if not ids:
-        return
-    from alerts import tasks
-
-    for pk in ids:
-        try:
-            tasks.deliver.delay(pk)
-        except Exception:  # broker down: the sweep job picks pending rows up later
-            log.exception("could not queue notification %s", pk)
-
-
 # --- sending --------------------------------------------------------------------------------------
 
 
-def deliver(notification_id: int, *, now: datetime | None = None) -> N | None:
-    """Send one notification if it is due and was never possibly sent; record the attempt and the outcome."""
+def deliver(notification_id: int, *, now: datetime | None = None, on_outcome: Outcome | None = None) -> N | None:
+    """Send one notification if it is due and was never possibly sent; record the attempt and the outcome.
+
+    ``on_outcome(notification, ok, now)`` runs in the transaction that records the attempt, so a caller above
+    (the one-click command's participants) follows the outcome without this module knowing it.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         n = N.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
@@ -185,14 +179,14 @@ def deliver(notification_id: int, *, now: datetime | None = None) -> N | None:
         except Exception as exc:  # an unexpected failure in a client must not leave the row "sending"
             log.exception("notification %s: %s failed", n.pk, n.channel)
             result = SendResult(ok=False, code="Error", message=str(exc)[:200], retryable=True)
-    return _record(n, result, now)
+    return _record(n, result, now, on_outcome)
 
 
 def _acknowledged(n: N) -> bool:
     return Alert.objects.filter(pk=n.alert_id, acknowledged_at__isnull=False).exists()
 
 
-def _record(n: N, result, now: datetime) -> N:
+def _record(n: N, result, now: datetime, on_outcome: Outcome | None) -> N:
     ref = getattr(result, "ref", "") or getattr(result, "biz_id", "") or getattr(result, "call_id", "")
     with transaction.atomic():
         DeliveryAttempt.objects.create(
@@ -215,35 +209,14 @@ def _record(n: N, result, now: datetime) -> N:
             n.status, n.last_error = S.FAILED, f"{result.code}: {result.message}"[:500]
             n.next_attempt_at = None
         n.save(update_fields=["status", "sent_at", "provider_ref", "last_error", "next_attempt_at"])
-        if n.command_id:
-            _command_progress(n, result.ok, now)
+        if on_outcome is not None:
+            on_outcome(n, result.ok, now)
     return n
 
 
 def backoff_seconds(attempts: int) -> int:
     """10 s, 20 s, 40 s... after the 1st, 2nd, 3rd failed attempt (ALERTS_NOTIFY_BACKOFF_SECONDS doubles)."""
     return settings.ALERTS_NOTIFY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0)
-
-
-def _command_progress(n: N, ok: bool, now: datetime) -> None:
-    from alerts import commands
-
-    participant = CommandParticipant.objects.filter(command_id=n.command_id, recipient_key=n.recipient_key).first()
-    if participant is None:
-        return
-    channel = n.get_channel_display()
-    if ok:
-        if participant.status in (CommandParticipant.Status.CALLING, CommandParticipant.Status.UNREACHABLE):
-            participant.status, participant.reached_at = CommandParticipant.Status.REACHED, now
-            participant.save(update_fields=["status", "reached_at"])
-        commands.timeline(n.command, "reached", _("已通过%(channel)s通知 %(name)s") % {"channel": channel,
-                          "name": participant.name}, at=now)  # fmt: skip
-    elif n.status == S.FAILED:
-        if participant.status == CommandParticipant.Status.CALLING:
-            participant.status = CommandParticipant.Status.UNREACHABLE
-            participant.save(update_fields=["status"])
-        commands.timeline(n.command, "unreachable", _("%(channel)s未能通知 %(name)s: %(error)s") % {
-            "channel": channel, "name": participant.name, "error": n.last_error[:100]}, at=now)  # fmt: skip
 
 
 def _params(n: N) -> dict[str, str]:
@@ -288,8 +261,6 @@ def send(n: N, r: Recipient):
 
 def _webhook_payload(n: N) -> dict:
     if n.alert_id:
-        from alerts.push import alarm_message
-
         return alarm_message(n.alert, "notified")
     return {"type": "command.notice", "command_id": n.command_id, "text": n.text}
 

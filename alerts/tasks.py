@@ -1,10 +1,14 @@
-"""Thin Celery tasks: they take ids, call the domain, and re-queue what must wait."""
+"""Thin Celery tasks: they take ids, call the domain, and re-queue what must wait.
+
+The domain queues them after commit through ``alerts/queue.py`` (by these names), never by importing this module.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
-from alerts import commands, escalation, notifications
+from alerts import commands, escalation, notifications, queue
 
 
 @shared_task(name="alerts.escalate", acks_late=True)
@@ -15,12 +19,10 @@ def escalate(alert_id: int) -> int:
 
 @shared_task(name="alerts.deliver", acks_late=True)
 def deliver(notification_id: int) -> str:
-    n = notifications.deliver(notification_id)
+    n = notifications.deliver(notification_id, on_outcome=commands.participant_notified)
     if n is None:
         return "gone"
     if n.status == n.Status.RETRYING and n.next_attempt_at is not None:
-        from django.utils import timezone
-
         countdown = max(0.0, (n.next_attempt_at - timezone.now()).total_seconds())
         deliver.apply_async((notification_id,), countdown=countdown)
     return n.status
@@ -37,5 +39,5 @@ def sweep() -> dict:
     created = escalation.run_due()
     notifications.mark_stuck()
     retries = notifications.due_retries()
-    notifications.enqueue(retries)
+    queue.deliver_each(retries)
     return {"escalated": len(created), "retried": len(retries)}

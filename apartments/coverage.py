@@ -17,7 +17,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from apartments.inspections import kinds_for
+from apartments.inspectors import kinds_for
 from apartments.models import Apartment, Inspection, InspectionKind, InspectionPlan
 from apartments.scoping import apartments_for
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from apartments.inspections import is_street, kinds_for, photo_add
+from apartments.inspectors import is_street, kinds_for
 from apartments.models import (
     Apartment,
     Enterprise,
@@ -30,6 +30,7 @@ from apartments.models import (
     Rectification,
     Severity,
 )
+from apartments.photos import photo_add
 from apartments.scoping import scope_queryset
 from apartments.signals import hazard_changed
 from shijiao.errors import DomainError

@@ -18,7 +18,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Department, Role, User
+from accounts.models import Role, User
+from apartments.hazards import hazard_create
+from apartments.inspectors import is_street, kinds_for
 from apartments.models import (
     Apartment,
     ChecklistTemplate,
@@ -28,40 +30,11 @@ from apartments.models import (
     InspectionPhoto,
     InspectionResult,
     Outcome,
-    Rectification,
     Severity,
 )
+from apartments.photos import photo_add
 from apartments.scoping import apartments_for, scope_queryset
 from shijiao.errors import DomainError
-from shijiao.images import clean_image
-
-# Which department does which kind; the daily patrol is the grid workers' own.
-KIND_DEPARTMENT: dict[str, str] = {
-    InspectionKind.FIRE: Department.FIRE,
-    InspectionKind.POLICE: Department.POLICE,
-    InspectionKind.RENTAL: Department.POLICE,
-    InspectionKind.HEALTH: Department.HEALTH,
-    InspectionKind.GARBAGE: Department.URBAN,
-    InspectionKind.MARKET: Department.MARKET,
-}
-GRID_WORKER_KINDS = (InspectionKind.PATROL,)
-
-
-def is_street(user: User) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.STREET_ADMIN)
-
-
-def kinds_for(user: User) -> list[str]:
-    """The inspection kinds ``user`` may carry out."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    if is_street(user):
-        return list(InspectionKind.values)
-    if user.role == Role.GRID_WORKER:
-        return list(GRID_WORKER_KINDS)
-    if user.role == Role.INSPECTOR and user.department:
-        return [kind for kind, dept in KIND_DEPARTMENT.items() if dept == user.department]
-    return []
 
 
 def may_inspect(user: User, apartment: Apartment, kind: str) -> bool:
@@ -188,33 +161,6 @@ def inspection_answer(*, inspection: Inspection, by: User, answers: Mapping[int,
     return changed
 
 
-def photo_add(
-    *,
-    data: bytes,
-    name: str,
-    by: User,
-    inspection: Inspection | None = None,
-    result: InspectionResult | None = None,
-    hazard: Hazard | None = None,
-    rectification: Rectification | None = None,
-) -> InspectionPhoto:
-    """Store a validated photo (EXIF stripped, with thumbnail); raises ImageRejected for a bad file."""
-    clean = clean_image(data, name=name)
-    photo = InspectionPhoto(
-        inspection=inspection,
-        result=result,
-        hazard=hazard,
-        rectification=rectification,
-        width=clean.width,
-        height=clean.height,
-        uploaded_by=by,
-    )
-    photo.image.save(clean.content.name, clean.content, save=False)
-    photo.thumbnail.save(clean.thumbnail.name, clean.thumbnail, save=False)
-    photo.save()
-    return photo
-
-
 def inspection_add_photo(
     *, inspection: Inspection, by: User, data: bytes, name: str, result: InspectionResult | None = None
 ) -> InspectionPhoto:
@@ -244,8 +190,6 @@ def inspection_sign(
     *, inspection: Inspection, by: User, summary: str = "", position: Position | None = None
 ) -> list[Hazard]:
     """Sign the inspection off; every failed item becomes a hazard. Returns the new hazards."""
-    from apartments.hazards import hazard_create
-
     inspection = Inspection.objects.select_for_update().select_related("apartment").get(pk=inspection.pk)
     _check_editable(inspection, by)
     problems = sign_off_problems(inspection)

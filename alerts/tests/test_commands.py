@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Role
-from alerts.commands import command_arrive, command_confirm, command_start, run_pending_device_actions
+from alerts.commands import (
+    command_arrive,
+    command_confirm,
+    command_start,
+    participant_notified,
+    run_pending_device_actions,
+)
 from alerts.factories import ContactFactory, ResponsePlanFactory
 from alerts.models import CommandDeviceAction, Contact, Notification, PlanDeviceAction
 from alerts.notifications import deliver
@@ -67,7 +73,7 @@ def test_one_click_reaches_everyone_on_the_plan_and_keeps_a_timeline(block, plan
         settings.ALIYUN_SMS_ENDPOINT = settings.ALIYUN_VOICE_ENDPOINT = service.url
         settings.DINGTALK_API = settings.DINGTALK_NEW_API = service.url
         for n in rows.filter(status="pending"):
-            deliver(n.pk)
+            deliver(n.pk, on_outcome=participant_notified)  # as the alerts.deliver task does
     assert set(command.participants.values_list("status", flat=True)) == {"reached"}
     calls = [s.query["CalledNumber"] for s in service.seen if s.query.get("Action") == "SingleCallByTts"]
     assert sorted(calls) == ["057187000110", "13800000001", "13800000002", "13800000003"]
