@@ -153,6 +153,16 @@ RULES: dict[str, tuple] = {
     "movement_loitering": ("radar", "夜间可疑徘徊", "minor", 0, 600, "all", [], "毫米波雷达: 夜间长时间停留"),
     "movement_tailgating": ("door_controller", "尾随进入", "minor", 0, 300, "all", [], "一次开门多人进入"),
     "movement_wrong_floor": ("elevator", "异常楼层停靠", "warning", 0, 600, "all", [], "梯控: 前往无权限楼层"),
+    "movement_pin_guessing": (
+        "door_controller",
+        "门禁密码被反复试错",
+        "minor",
+        0,
+        600,
+        "all",
+        [],
+        "门禁: 密码连续错误, 已锁定",
+    ),
 }
 
 # severity: [(delay s, target, contact group, [channels])]

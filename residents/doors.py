@@ -7,12 +7,13 @@ Art. 10). Every decision and its reason is an AccessEvent.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -21,7 +22,16 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from apartments import qr
 from residents import faces, notices
-from residents.models import AccessCredential, AccessEvent, FaceConsent, Resident, SuspiciousMovement, Tenancy
+from residents.models import (
+    AccessCredential,
+    AccessEvent,
+    DoorQrUse,
+    FaceConsent,
+    PinLockout,
+    Resident,
+    SuspiciousMovement,
+    Tenancy,
+)
 from residents.registration import registration_state
 from residents.signals import access_decided, registration_reminder, suspicious_movement
 from sensors.models import Device
@@ -41,6 +51,9 @@ MESSAGES = {  # what the door's screen says, in the terminal's language (lazy: r
     Decision.DENY_NOT_RESIDENT: gettext_lazy("非本楼住户, 已通知物业, 请稍候"),
     Decision.DENY_INVALID: gettext_lazy("凭证无效"),
 }
+
+
+OTHER_WAYS_IN = gettext_lazy("也可刷门禁卡、扫小程序开门码或输入房号和密码开门")
 
 
 @dataclass
@@ -87,9 +100,13 @@ def identify_face(device: Device, snapshot: bytes) -> Identity:
         rgb = faces.load_rgb(snapshot)
     except ImageRejected as exc:
         raise DomainError(str(exc), code="bad_image")
-    encoding = faces.encode_largest_face(rgb)
-    if encoding is None:
+    boxes = faces.detect_faces(rgb)
+    if not boxes:
         return Identity(None, Method.FACE, problem=_("未检测到人脸, 请正对摄像头"))
+    if len(boxes) > 1:
+        # Tailgating: never open for the largest face with someone else in the picture.
+        return Identity(None, Method.FACE, problem=_("画面中有 %(n)d 张人脸, 不予开门: 请逐人刷脸") % {"n": len(boxes)})
+    encoding = faces.encode_largest_face(rgb, boxes)
     match = faces.face_index.match(encoding, apartment_id=device.apartment_id)
     if match is None:
         return Identity(None, Method.FACE, snapshot=snapshot)
@@ -117,25 +134,75 @@ def identify_card(card_number: str) -> Identity:
     return Identity(credential.resident, Method.CARD)
 
 
+PIN_LOCK_MAX_SECONDS = 86400
+
+
+def _pin_locks(device: Device, resident_ids: list[int]) -> list[PinLockout]:
+    keys = [f"door:{device.pk}", *(f"resident:{r}" for r in resident_ids)]
+    for key in keys:
+        PinLockout.objects.get_or_create(key=key)
+    return list(PinLockout.objects.select_for_update().filter(key__in=keys).order_by("key"))
+
+
+def _pin_failed(device: Device, locks: list[PinLockout], now: datetime) -> bool:
+    """Count a wrong PIN on the door and on each person of the room; True when this failure locks anything."""
+    locked_now = False
+    for lock in locks:
+        lock.failures += 1
+        lock.last_failure_at = now
+        over = lock.failures - settings.PIN_MAX_FAILURES
+        if over >= 0:
+            delay = min(settings.PIN_LOCK_SECONDS * 2**over, PIN_LOCK_MAX_SECONDS)
+            lock.locked_until = now + timedelta(seconds=delay)
+            locked_now = locked_now or over == 0
+        lock.save(update_fields=["failures", "last_failure_at", "locked_until"])
+    return locked_now
+
+
+@transaction.atomic
 def identify_pin(device: Device, room_number: str, pin: str) -> Identity:
-    """A PIN is typed with the room number: it is checked against the people living in that room."""
+    """A PIN is typed with the room number: it is checked against the people living in that room.
+
+    Guessing meets resistance: after PIN_MAX_FAILURES wrong PINs at this door, or for a person of the room, the PIN
+    is locked (no PIN is checked at all) for a delay that doubles with each further try; the block's staff are
+    alerted when it locks. Card, QR code and the face keep working."""
     if not room_number or not pin:
         return Identity(None, Method.PIN, problem=_("请输入房号和密码"))
+    now = timezone.now()
     occupants = Tenancy.objects.active().filter(room__apartment_id=device.apartment_id, room__number=room_number)
-    hashes = {pin_hash(rid, pin): rid for rid in occupants.values_list("resident_id", flat=True)}
+    resident_ids = list(occupants.values_list("resident_id", flat=True))
+    locks = _pin_locks(device, resident_ids)
+    locked = [lock for lock in locks if lock.locked_until and lock.locked_until > now]
+    if locked:
+        wait = max(int((lock.locked_until - now).total_seconds()) + 1 for lock in locked)
+        _pin_failed(device, locks, now)  # trying while locked makes the lock longer
+        return Identity(
+            None,
+            Method.PIN,
+            problem=_("密码错误次数过多, 已锁定 %(s)d 秒; 请刷卡、扫码或联系物业") % {"s": wait},
+        )
+    hashes = {pin_hash(rid, pin): rid for rid in resident_ids}
     credential = (
         AccessCredential.objects.select_related("resident")
         .filter(kind=AccessCredential.Kind.PIN, secret_hash__in=list(hashes), revoked_at__isnull=True)
         .first()
     )
     if credential is None:
+        if _pin_failed(device, locks, now):
+            detail = {"room": room_number, "failures": max(lock.failures for lock in locks)}
+            _record_suspicious(device, SuspiciousMovement.Kind.PIN_GUESSING, detail, now)
         return Identity(None, Method.PIN, problem=_("房号或密码错误"))
+    PinLockout.objects.filter(pk__in=[lock.pk for lock in locks]).update(failures=0, locked_until=None)
     return Identity(credential.resident, Method.PIN)
 
 
 def door_qr_token(resident: Resident) -> str:
-    """A short-lived door QR code for the resident's phone (valid DOOR_QR_MAX_AGE_SECONDS)."""
-    return signing.dumps({"r": resident.pk}, salt=QR_SALT)
+    """A short-lived door QR code for the resident's phone (valid DOOR_QR_MAX_AGE_SECONDS), for one opening,
+    tied to the tenancy it was made for (a check-out voids it)."""
+    tenancy_id = Tenancy.objects.active().filter(resident=resident).values_list("pk", flat=True).first()
+    if tenancy_id is None:
+        raise DomainError(_("没有在住记录, 不能生成开门码"), code="no_tenancy")
+    return signing.dumps({"r": resident.pk, "t": tenancy_id, "n": uuid.uuid4().hex}, salt=QR_SALT)
 
 
 def identify_qr(token: str) -> Identity:
@@ -146,22 +213,36 @@ def identify_qr(token: str) -> Identity:
     except signing.BadSignature:
         return Identity(None, Method.QR, problem=_("二维码无效"))
     resident = Resident.objects.filter(pk=payload.get("r")).first()
-    if resident is None:
+    nonce = str(payload.get("n") or "")
+    if resident is None or not nonce:
         return Identity(None, Method.QR, problem=_("二维码无效"))
+    if not Tenancy.objects.active().filter(pk=payload.get("t"), resident=resident).exists():
+        return Identity(None, Method.QR, problem=_("二维码已失效 (已退房或换房), 请在小程序刷新"))
+    try:
+        with transaction.atomic():
+            DoorQrUse.objects.create(nonce=nonce, resident=resident, used_at=timezone.now())
+    except IntegrityError:
+        return Identity(None, Method.QR, problem=_("二维码已使用过, 每个码只能开门一次, 请在小程序刷新"))
     return Identity(resident, Method.QR)
 
 
-def identify_employee_no(employee_no: str) -> Identity:
+def entitled_to(resident_id: int, device: Device) -> bool:
+    """Whether the person may be recognised by face at ``device``: they live in its block now."""
+    return Tenancy.objects.active().filter(resident_id=resident_id, room__apartment_id=device.apartment_id).exists()
+
+
+def identify_employee_no(employee_no: str, device: Device) -> Identity:
     """A terminal that matched the face itself reports the person number we synced to it (the resident id).
 
     It counts only while the person's separate consent is active: a face left on a terminal after the
     withdrawal must not open the door (PIPL Art. 47).
     """
     resident = Resident.objects.filter(pk=int(employee_no)).first() if employee_no.isdigit() else None
-    if resident is None:
-        return Identity(None, Method.FACE, problem=_("终端上报的人员编号未登记"))
+    if resident is None or not entitled_to(resident.pk, device):
+        # Someone not entitled to this door is nobody here (not written into this block's log).
+        return Identity(None, Method.FACE, problem=_("终端上报的人员编号不是本楼登记住户"))
     if not FaceConsent.objects.filter(resident=resident, withdrawn_at__isnull=True).exists():
-        return Identity(None, Method.FACE, problem=_("未同意人脸识别或已撤回同意, 请刷卡、扫码或输入密码开门"))
+        return Identity(None, Method.FACE, problem=_("未同意人脸识别或已撤回同意"))
     return Identity(resident, Method.FACE)
 
 
@@ -263,6 +344,9 @@ def access_decide(
         robust=True,
     )
     message = str(MESSAGES[decision]) if decision != Decision.DENY_INVALID else reason
+    if identity.method == Method.FACE and decision not in (Decision.OPEN, Decision.OPEN_REMIND):
+        # Face is never the only way in (SPC 2021/15 Art. 10): every refused face hears of the others.
+        message = f"{message}; {OTHER_WAYS_IN}"
     if is_elevator and decision in (Decision.OPEN, Decision.OPEN_REMIND):
         message = _("可前往: %(floors)s") % {"floors": _("、").join(_("%(n)d层") % {"n": f} for f in floors)}
     registration_qr = None
@@ -350,7 +434,7 @@ def hikvision_event(device: Device, *, event_json: str | bytes, picture: bytes |
     employee_no = str(ace.get("employeeNoString") or "").strip()
     card_no = str(ace.get("cardNo") or "").strip()
     if sub == 75 and employee_no:
-        identity = identify_employee_no(employee_no)
+        identity = identify_employee_no(employee_no, device)
     elif card_no:
         identity = identify_card(card_no)
     elif picture:

@@ -1,8 +1,9 @@
 """Face at the door: separate consent, enrolment (encoding only), 1:N matching in numpy, deletion.
 
 Encodings are 128 float32 values, Fernet-encrypted at rest. Matching uses one float32 matrix per block
-(bucket 0 holds people without an active tenancy) and the district matrix built from them, cached in each
-process and refreshed when a bucket's version changes (enrolment, withdrawal, check-in/out, move).
+(bucket 0 holds people without an active tenancy), cached in each process and refreshed when a bucket's
+version changes (enrolment, withdrawal, check-in/out, move). A door's snapshot is compared only with the people
+entitled to that door, those living in its block now: anyone else is "unknown" there (issue #13 item 3).
 HOG detection with upsample 0: CNN detection takes seconds on these machines.
 """
 
@@ -17,18 +18,27 @@ from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.audit import audit_record
 from accounts.models import User
-from residents.models import AccessEvent, FaceConsent, FaceEnrolment, FaceIndexBucket, Resident, Tenancy
+from residents.models import (
+    AccessEvent,
+    FaceConsent,
+    FaceEnrolment,
+    FaceIndexBucket,
+    NoticeStatus,
+    Resident,
+    Tenancy,
+)
 from shijiao.errors import DomainError
 from shijiao.images import ImageRejected, clean_image, max_bytes, max_pixels
 from shijiao.pii import decrypt_bytes, encrypt_bytes
@@ -74,7 +84,7 @@ def consent_grant(
 
 
 @transaction.atomic
-def consent_withdraw(*, resident: Resident, by: User, request=None) -> int:
+def consent_withdraw(*, resident: Resident, by: User | None, request=None) -> int:
     """Withdraw consent: every encoding (and kept photo) of the person is deleted at once. Returns how many."""
     consent = FaceConsent.objects.select_for_update().filter(resident=resident, withdrawn_at__isnull=True).first()
     if consent is None:
@@ -189,6 +199,15 @@ def face_enrol(*, resident: Resident, photo: bytes, by: User) -> FaceEnrolment:
     encoding = encode_largest_face(rgb, boxes)
     if encoding is None:
         raise DomainError(gettext("照片中没有检测到人脸, 请正对镜头、光线充足后重拍"), code="no_face")
+    enrolled = [
+        encoding_from_bytes(bytes(t)) for t in resident.face_enrolments.values_list("encoding_encrypted", flat=True)
+    ]
+    if enrolled and min(float(np.linalg.norm(e - encoding)) for e in enrolled) > settings.FACE_MATCH_TOLERANCE:
+        # One person per account: a later photo must show the face already enrolled, never someone else's.
+        raise DomainError(
+            gettext("照片中的人与已录入的人脸不是同一人, 未保存。如需更换, 请先撤回同意 (删除已录入的人脸) 后重新录入"),
+            code="face_mismatch",
+        )
     old = list(FaceEnrolment.objects.filter(resident=resident).order_by("-created_at").values_list("pk", flat=True))
     if len(old) >= MAX_ENCODINGS_PER_RESIDENT:
         FaceEnrolment.objects.filter(pk__in=old[MAX_ENCODINGS_PER_RESIDENT - 1 :]).delete()
@@ -203,30 +222,200 @@ def face_enrol(*, resident: Resident, photo: bytes, by: User) -> FaceEnrolment:
     return enrolment
 
 
+# --- enrolment by staff, with the signed paper consent ------------------------------------------------
+
+WITHDRAW_SALT = "residents.face-withdraw.v1"
+SCAN_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def consent_scan_clean(scan: bytes) -> tuple[bytes, str]:
+    """The scan or photo of the signed paper consent: a PDF, or a photo (re-encoded, EXIF dropped)."""
+    if not scan:
+        raise DomainError(
+            gettext("请上传本人签字的纸质单独同意书扫描件或照片 (consent_scan)"), code="consent_scan_required"
+        )
+    if scan[:5] == b"%PDF-":
+        if len(scan) > max_bytes():
+            raise DomainError(gettext("同意书扫描件过大"), code="consent_scan_too_large")
+        return scan, "application/pdf"
+    cleaned = clean_image(scan, name="consent")
+    return cleaned.content.read(), SCAN_TYPES[cleaned.format]
+
+
+@transaction.atomic
+def face_enrol_by_staff(
+    *, resident: Resident, photo: bytes, consent_scan: bytes, by: User, request=None
+) -> FaceEnrolment:
+    """Enrol at the office: the signed paper consent's scan is kept (encrypted) with the enrolment, the act is
+    audited, and once committed the person is told by SMS with a one-tap withdrawal link. All or nothing: a bad
+    photo leaves no consent and no scan behind."""
+    scan, scan_type = consent_scan_clean(consent_scan)
+    consent_grant(resident=resident, by=by, channel=FaceConsent.Channel.PAPER, purpose_version=CONSENT_VERSION)
+    enrolment = face_enrol(resident=resident, photo=photo, by=by)
+    enrolment.consent_scan_encrypted = encrypt_bytes(scan)
+    enrolment.consent_scan_type = scan_type
+    enrolment.notice_status = NoticeStatus.PENDING
+    enrolment.save(update_fields=["consent_scan_encrypted", "consent_scan_type", "notice_status"])
+    audit_record(
+        actor=by, action="face.enrolled_by_staff", target=resident, reason=gettext("纸质同意书已上传"), request=request
+    )
+    from residents.tasks import notify_face_enrolled
+
+    enrolment_id = enrolment.pk
+    transaction.on_commit(lambda: notify_face_enrolled.delay(enrolment_id), robust=True)
+    return enrolment
+
+
+def withdraw_token(enrolment: FaceEnrolment) -> str:
+    return signing.dumps({"r": enrolment.resident_id, "e": enrolment.pk}, salt=WITHDRAW_SALT)
+
+
+def withdraw_url(enrolment: FaceEnrolment) -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse("face-withdraw-page", args=[withdraw_token(enrolment)])
+
+
+def resident_of_withdraw_token(token: str) -> Resident:
+    """The person a withdrawal link was sent to (the link works FACE_WITHDRAW_LINK_DAYS days)."""
+    try:
+        payload = signing.loads(token, salt=WITHDRAW_SALT, max_age=timedelta(days=settings.FACE_WITHDRAW_LINK_DAYS))
+    except signing.SignatureExpired:
+        raise DomainError(gettext("链接已过期, 请在小程序中撤回同意或联系物业"), code="link_expired") from None
+    except signing.BadSignature:
+        raise DomainError(gettext("链接无效"), code="link_invalid", status_code=404) from None
+    resident = Resident.objects.filter(pk=payload.get("r"), anonymised_at__isnull=True).first()
+    if resident is None:
+        raise DomainError(gettext("链接无效"), code="link_invalid", status_code=404)
+    return resident
+
+
+def face_enrolment_notify(enrolment_id: int) -> FaceEnrolment | None:
+    """Tell the person their face was enrolled by staff, with the one-tap withdrawal link; record what happened
+    (the platform's acceptance, or why not). Never raises for a remote failure."""
+    from shijiao.notify.sms import send_sms
+
+    enrolment = FaceEnrolment.objects.select_related("resident").filter(pk=enrolment_id).first()
+    if enrolment is None:
+        return None  # withdrawn before the notice left: nothing to tell
+    phone = enrolment.resident.phone
+    status, detail = NoticeStatus.ACCEPTED, ""
+    if not phone:
+        status = NoticeStatus.NO_PHONE
+    elif not (settings.ALIYUN_ACCESS_KEY_ID and settings.ALIYUN_ACCESS_KEY_SECRET):
+        status = NoticeStatus.NOT_CONFIGURED
+    else:
+        try:
+            result = send_sms(
+                phone_numbers=[phone],
+                template_code=settings.FACE_NOTICE_SMS_TEMPLATE,
+                template_param={"link": withdraw_url(enrolment)},
+                out_id=f"face-{enrolment.pk}",
+            )
+            if not result.ok:
+                status, detail = NoticeStatus.FAILED, f"{result.code} {result.message}"
+            else:
+                detail = result.biz_id
+        except Exception as exc:
+            status, detail = NoticeStatus.FAILED, str(exc)
+    FaceEnrolment.objects.filter(pk=enrolment.pk).update(
+        notice_status=status, notice_detail=detail[:255], notice_at=timezone.now()
+    )
+    enrolment.refresh_from_db()
+    return enrolment
+
+
 # --- retention --------------------------------------------------------------------------------------
 
 
 def purge_expired_face_data(*, now=None) -> dict[str, int]:
-    """Delete face data of people checked out longer than FACE_RETENTION_DAYS, and old visitor snapshots."""
+    """Delete the face data whose purpose ended: people who left more than FACE_RETENTION_DAYS ago, people who
+    never lived in a block (enrolled FACE_UNHOUSED_RETENTION_DAYS ago or more), and visitor snapshots older than
+    FACE_VISITOR_SNAPSHOT_HOURS."""
     now = now or timezone.now()
     cutoff = timezone.localdate(now) - timedelta(days=settings.FACE_RETENTION_DAYS)
-    last_check_out = Tenancy.objects.filter(resident=OuterRef("resident")).order_by("-check_out").values("check_out")
-    gone = (
-        FaceEnrolment.objects.exclude(resident__tenancies__check_out__isnull=True)
-        .filter(resident__tenancies__isnull=False)
+    tenancies = Tenancy.objects.filter(resident=OuterRef("resident"))
+    last_check_out = tenancies.order_by("-check_out").values("check_out")
+    not_living_here = FaceEnrolment.objects.exclude(Exists(tenancies.filter(check_out__isnull=True)))
+    left = (
+        not_living_here.filter(Exists(tenancies))
         .annotate(left_on=Subquery(last_check_out[:1]))
         .filter(left_on__lte=cutoff)
-        .values_list("pk", flat=True)
-        .distinct()
     )
+    never_housed = not_living_here.exclude(Exists(tenancies)).filter(
+        created_at__lte=now - timedelta(days=settings.FACE_UNHOUSED_RETENTION_DAYS)
+    )
+    gone = list(left.values_list("pk", flat=True)) + list(never_housed.values_list("pk", flat=True))
     with transaction.atomic():
-        deleted, _ = FaceEnrolment.objects.filter(pk__in=list(gone)).delete()
+        deleted, _ = FaceEnrolment.objects.filter(pk__in=gone).delete()
         if deleted:
             face_index_changed([NO_BLOCK])
-        snapshots = AccessEvent.objects.filter(
-            snapshot_encrypted__isnull=False, at__lt=now - timedelta(hours=settings.FACE_VISITOR_SNAPSHOT_HOURS)
-        ).update(snapshot_encrypted=None)
+        snapshots = AccessEvent.objects.filter(snapshot_encrypted__isnull=False, at__lt=snapshot_expiry(now)).update(
+            snapshot_encrypted=None
+        )
     return {"encodings": deleted, "visitor_snapshots": snapshots}
+
+
+def snapshot_expiry(now=None):
+    """Visitor snapshots taken before this moment are past their purpose (never shown, erased by the job)."""
+    return (now or timezone.now()) - timedelta(hours=settings.FACE_VISITOR_SNAPSHOT_HOURS)
+
+
+# --- accuracy ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """False accepts and rejects of the same-person decision at one tolerance, over labelled pairs."""
+
+    tolerance: float
+    genuine: int  # pairs of the same person
+    impostor: int  # pairs of different people
+    false_rejects: int
+    false_accepts: int
+
+    @property
+    def far(self) -> float:
+        return self.false_accepts / self.impostor if self.impostor else 0.0
+
+    @property
+    def frr(self) -> float:
+        return self.false_rejects / self.genuine if self.genuine else 0.0
+
+
+def pair_distances(
+    enrolled: list[tuple[str, np.ndarray]], probes: list[tuple[str, np.ndarray]]
+) -> tuple[list[float], list[float]]:
+    """(genuine, impostor) distances of every probe against every enrolled identity (labels name the person;
+    a probe is not compared with the very encoding it is, when the same object is in both lists)."""
+    genuine, impostor = [], []
+    for label, enc in enrolled:
+        for probe_label, probe in probes:
+            if probe is enc:
+                continue
+            distance = float(np.linalg.norm(np.asarray(enc) - np.asarray(probe)))
+            (genuine if probe_label == label else impostor).append(distance)
+    return genuine, impostor
+
+
+def accuracy_at(tolerance: float, genuine: list[float], impostor: list[float]) -> Accuracy:
+    return Accuracy(
+        tolerance=tolerance,
+        genuine=len(genuine),
+        impostor=len(impostor),
+        false_rejects=sum(d > tolerance for d in genuine),
+        false_accepts=sum(d <= tolerance for d in impostor),
+    )
+
+
+def choose_tolerance(genuine: list[float], impostor: list[float]) -> float:
+    """The tolerance the measurement supports: no false accept, then the fewest false rejects, then the middle of
+    the remaining gap (a margin on both sides), rounded down to two decimals."""
+    nearest_impostor = min(impostor) if impostor else 1.0
+    accepted = [d for d in genuine if d < nearest_impostor]
+    farthest_genuine = max(accepted) if accepted else 0.0
+    middle = (farthest_genuine + nearest_impostor) / 2
+    return float(np.floor(middle * 100) / 100)
 
 
 # --- the index --------------------------------------------------------------------------------------
@@ -267,7 +456,6 @@ def _augment(encodings: np.ndarray) -> np.ndarray:
 class Match:
     resident_id: int
     distance: float
-    scope: str  # "block" / "district"
 
 
 def _empty(version: int = 0) -> _Bucket:
@@ -288,13 +476,12 @@ def _stamp_is_shared() -> bool:
 
 
 class FaceIndex:
-    """Per-process cache of the face matrices; ``match`` looks in the block first, then the district."""
+    """Per-process cache of the face matrices, one per block; ``match`` looks only in the door's block."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stamp: str | None = None
         self._buckets: dict[int, _Bucket] = {}
-        self._district: _Bucket = _empty()
         self._loaded = False
 
     def _enrolments_with_bucket(self):
@@ -319,15 +506,10 @@ class FaceIndex:
                 ):
                     grouped.setdefault(bucket or NO_BLOCK, []).append((resident_id, bytes(token)))
                 self._buckets = {b: _bucket_from_rows(versions.get(b, 0), rows) for b, rows in grouped.items()}
-                changed = True
             else:
-                changed = False
                 for bucket, version in versions.items():
                     if self._buckets.get(bucket, _empty(-1)).version != version:
                         self._buckets[bucket] = self._load_bucket(bucket, version)
-                        changed = True
-            if changed:
-                self._district = self._stack()
             self._stamp = stamp
             self._loaded = True
 
@@ -337,12 +519,6 @@ class FaceIndex:
         rows = [(r, bytes(t)) for r, t in qs.values_list("resident_id", "encoding_encrypted")]
         return _bucket_from_rows(version, rows)
 
-    def _stack(self) -> _Bucket:
-        parts = [b for b in self._buckets.values() if len(b.resident_ids)]
-        if not parts:
-            return _empty()
-        return _Bucket(0, np.concatenate([b.resident_ids for b in parts]), np.vstack([b.matrix for b in parts]))
-
     def load_synthetic(self, buckets: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
         """Benchmarks only: add (resident ids, encodings) per bucket without the database."""
         with self._lock:
@@ -351,7 +527,6 @@ class FaceIndex:
                 self._buckets[bucket] = _Bucket(
                     old.version, np.concatenate([old.resident_ids, ids]), np.vstack([old.matrix, _augment(matrix)])
                 )
-            self._district = self._stack()
 
     @staticmethod
     def _nearest(bucket: _Bucket, encoding: np.ndarray) -> tuple[int, float] | None:
@@ -366,26 +541,26 @@ class FaceIndex:
         return int(bucket.resident_ids[i]), float(np.sqrt(max(squared, 0.0)))
 
     def match(self, encoding: np.ndarray, *, apartment_id: int | None) -> Match | None:
-        """The nearest enrolled person within FACE_MATCH_TOLERANCE: this block's residents first, then anyone."""
+        """The nearest person entitled to this block's doors within FACE_MATCH_TOLERANCE, or None (unknown).
+
+        Only the block's own matrix is searched: a resident of another block is nobody at this door, and is
+        neither identified nor written into this block's access log."""
         self.refresh()
+        if not apartment_id:
+            return None
         encoding = np.asarray(encoding, dtype=np.float32)
-        tolerance = settings.FACE_MATCH_TOLERANCE
-        if apartment_id:
-            near = self._nearest(self._buckets.get(apartment_id, _empty()), encoding)
-            if near is not None and near[1] <= tolerance:
-                return Match(near[0], near[1], "block")
-        near = self._nearest(self._district, encoding)
-        if near is not None and near[1] <= tolerance:
-            return Match(near[0], near[1], "district")
+        near = self._nearest(self._buckets.get(apartment_id, _empty()), encoding)
+        if near is not None and near[1] <= settings.FACE_MATCH_TOLERANCE:
+            return Match(near[0], near[1])
         return None
 
     def reset(self) -> None:
         """Forget everything (tests roll the database back under the cache's feet)."""
         with self._lock:
-            self._stamp, self._buckets, self._district, self._loaded = None, {}, _empty(), False
+            self._stamp, self._buckets, self._loaded = None, {}, False
 
     def size(self) -> int:
-        return len(self._district.resident_ids)
+        return sum(len(b.resident_ids) for b in self._buckets.values())
 
 
 face_index = FaceIndex()

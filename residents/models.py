@@ -306,6 +306,16 @@ class FaceConsent(models.Model):
         return self.withdrawn_at is None
 
 
+class NoticeStatus(models.TextChoices):
+    """What became of a notice to a person: "accepted" is the SMS platform's acceptance, not delivery."""
+
+    PENDING = "pending", _("待发送")
+    ACCEPTED = "accepted", _("短信平台已受理")
+    FAILED = "failed", _("发送失败")
+    NO_PHONE = "no_phone", _("无手机号, 未能通知")
+    NOT_CONFIGURED = "not_configured", _("短信未配置, 未能通知")
+
+
 class FaceEnrolment(models.Model):
     """A 128-d face encoding (float32, Fernet-encrypted); never the photo unless FACE_KEEP_PHOTOS."""
 
@@ -321,6 +331,13 @@ class FaceEnrolment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A face enrolled by staff carries the scan of the signed paper consent (encrypted, never listed) and the
+    # notice sent to the person at once, with a one-tap withdrawal link.
+    consent_scan_encrypted = models.BinaryField(_("纸质同意书扫描件 (加密)"), null=True, blank=True, editable=False)
+    consent_scan_type = models.CharField(_("扫描件格式"), max_length=32, blank=True, editable=False)
+    notice_status = models.CharField(_("本人通知"), max_length=16, choices=NoticeStatus.choices, blank=True, default="")
+    notice_detail = models.CharField(_("通知详情"), max_length=255, blank=True)
+    notice_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("人脸特征")
@@ -450,6 +467,7 @@ class SuspiciousMovement(models.Model):
         LOITERING = "loitering", _("夜间走廊逗留")
         TAILGATING = "tailgating", _("尾随进门")
         WRONG_FLOOR = "wrong_floor", _("前往无关楼层")
+        PIN_GUESSING = "pin_guessing", _("门禁密码反复试错")
 
     apartment = models.ForeignKey(
         "apartments.Apartment", verbose_name=_("公寓"), on_delete=models.CASCADE, related_name="suspicious_movements"
@@ -598,3 +616,29 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} → {self.recipient}"
+
+
+class DoorQrUse(models.Model):
+    """A door QR code that has opened once: a code opens one time only, within its validity."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("已使用的开门码")
+        verbose_name_plural = _("已使用的开门码")
+
+
+class PinLockout(models.Model):
+    """Wrong PINs counted per door (``door:<id>``) and per person (``resident:<id>``); after PIN_MAX_FAILURES the
+    PIN is locked for a delay that doubles with every further failure."""
+
+    key = models.CharField(max_length=48, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("密码锁定")
+        verbose_name_plural = _("密码锁定")

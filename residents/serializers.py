@@ -244,6 +244,14 @@ class FaceEnrolSerializer(serializers.Serializer):
     photo = serializers.FileField()
 
 
+class StaffFaceEnrolSerializer(FaceEnrolSerializer):
+    consent_scan = serializers.FileField(help_text="本人签字的纸质单独同意书扫描件或照片 (PDF / JPEG / PNG)")
+
+
+class FaceWithdrawSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=512, help_text="通知短信中一键撤回链接的令牌")
+
+
 class PinSerializer(serializers.Serializer):
     pin = serializers.CharField(max_length=6, min_length=6)
 
@@ -304,7 +312,10 @@ class AccessEventSerializer(serializers.ModelSerializer):
         return mask_name(obj.resident.name) if obj.resident else None
 
     def get_has_snapshot(self, obj) -> bool:
-        return obj.snapshot_encrypted is not None
+        from residents.faces import snapshot_expiry
+
+        # Past FACE_VISITOR_SNAPSHOT_HOURS a snapshot is gone for its purpose, even before the job erases it.
+        return obj.snapshot_encrypted is not None and obj.at >= snapshot_expiry()
 
 
 class SuspiciousMovementSerializer(serializers.ModelSerializer):

@@ -38,3 +38,12 @@ def remind_registrations() -> dict[str, int]:
     sent = registration_remind()
     sent["redelivered"] = deliver_pending()
     return sent
+
+
+@shared_task(name="residents.notify_face_enrolled")
+def notify_face_enrolled(enrolment_id: int) -> str:
+    """Tell a person at once that staff enrolled their face, with the one-tap withdrawal link."""
+    from residents.faces import face_enrolment_notify
+
+    enrolment = face_enrolment_notify(enrolment_id)
+    return enrolment.notice_status if enrolment else "withdrawn"

@@ -12,7 +12,7 @@ from accounts.models import User
 from apartments.models import Enterprise, Room
 from residents import faces
 from residents.idcard import birth_date_of, gender_of, id_number_problem
-from residents.models import ResidenceRegistration, Resident, Tenancy
+from residents.models import AccessCredential, ResidenceRegistration, Resident, Tenancy
 from shijiao.errors import DomainError
 from shijiao.pii import blind_index
 
@@ -124,8 +124,20 @@ def resident_check_out(*, tenancy: Tenancy, check_out: date, by: User | None = N
     tenancy.check_out = check_out
     tenancy.save(update_fields=["check_out"])
     registration_end_for_check_out(tenancy=tenancy, by=by)
+    credentials_end_at_check_out(resident=tenancy.resident)
     faces.face_index_changed([tenancy.room.apartment_id, None])
     return tenancy
+
+
+def credentials_end_at_check_out(*, resident: Resident) -> None:
+    """The purpose of the ways in ends with the tenancy: door cards and PINs are revoked, QR codes die with the
+    tenancy they were made for (``doors.identify_qr``), and the face is no door's any more at once (matching
+    looks only at the people living in a block); with FACE_RETENTION_DAYS = 0 the encodings are deleted now."""
+    from django.conf import settings
+
+    AccessCredential.objects.filter(resident=resident, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if settings.FACE_RETENTION_DAYS == 0:
+        faces.face_data_delete(resident=resident)
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ urlpatterns = [
     path("me/real-name/", views.RealNameView.as_view(), name="real-name"),
     path("me/journey/", views.JourneyView.as_view(), name="journey"),
     path("scan/", views.ScanView.as_view(), name="scan"),
+    path("face-withdrawal/", views.FaceWithdrawView.as_view(), name="face-withdrawal"),
     path("me/face/", views.FaceView.as_view(), name="face"),
     path("me/face/consent/", views.FaceConsentView.as_view(), name="face-consent"),
     path("me/face/enrolment/", views.FaceEnrolmentView.as_view(), name="face-enrolment"),

@@ -41,6 +41,7 @@ from residents.serializers import (
     DecisionSerializer,
     DoorEntrySerializer,
     FaceEnrolSerializer,
+    FaceWithdrawSerializer,
     JourneySerializer,
     MoveSerializer,
     NoticeSerializer,
@@ -58,6 +59,7 @@ from residents.serializers import (
     ScanPreviewSerializer,
     ScanSerializer,
     SilentResidentSerializer,
+    StaffFaceEnrolSerializer,
     SuspiciousMovementSerializer,
     TenancyConfirmSerializer,
     TenancyRequestCreateSerializer,
@@ -159,9 +161,9 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
 
     @extend_schema(
-        request={"multipart/form-data": FaceEnrolSerializer},
+        request={"multipart/form-data": StaffFaceEnrolSerializer},
         responses={201: OpenApiTypes.OBJECT},
-        summary="物业代录人脸 (须先上传本人签字的纸质单独同意书: consent=paper)",
+        summary="物业代录人脸: 须同时上传本人签字的纸质单独同意书扫描件 (consent_scan); 本人随即收到短信, 可一键撤回",
     )
     @action(
         detail=True,
@@ -171,20 +173,21 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         parser_classes=[MultiPartParser, FormParser],
     )
     def face(self, request, pk=None):
-        """Enrol on the resident's behalf at the management office, with their signed paper consent."""
+        """Enrol on the resident's behalf at the management office, with the scan of their signed paper consent."""
         resident = self.get_object()
-        if request.data.get("consent") != "paper":
-            raise DomainError(_("代录人脸须有本人签字的纸质单独同意书 (consent=paper)"), code="consent_required")
-        data = FaceEnrolSerializer(data=request.data)
+        data = StaffFaceEnrolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        faces.consent_grant(resident=resident, by=request.user, channel="paper", purpose_version=faces.CONSENT_VERSION)
-        from shijiao.images import ImageRejected
-
-        try:
-            enrolment = faces.face_enrol(resident=resident, photo=data.validated_data["photo"].read(), by=request.user)
-        except ImageRejected as exc:
-            raise DomainError(str(exc), code="bad_image")
-        return Response({"id": enrolment.pk, "created_at": enrolment.created_at}, status=status.HTTP_201_CREATED)
+        enrolment = faces.face_enrol_by_staff(
+            resident=resident,
+            photo=data.validated_data["photo"].read(),
+            consent_scan=data.validated_data["consent_scan"].read(),
+            by=request.user,
+            request=request,
+        )
+        return Response(
+            {"id": enrolment.pk, "created_at": enrolment.created_at, "notice_status": enrolment.notice_status},
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=CardSerializer, responses={201: None}, summary="发放门禁卡")
     @action(detail=True, methods=["post"], permission_classes=[roles_allowed(*MANAGERS)])
@@ -565,6 +568,22 @@ class FaceConsentView(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, summary="撤回同意 (立即删除人脸数据)")
     def delete(self, request):
         deleted = faces.consent_withdraw(resident=resident_of(request.user), by=request.user, request=request)
+        return Response({"withdrawn": True, "deleted_encodings": deleted})
+
+
+class FaceWithdrawView(APIView):
+    """One-tap withdrawal from the link in the notice of a face enrolled by staff: no login, the signed link is
+    the person's own. Deletes every encoding at once."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=FaceWithdrawSerializer, responses={200: OpenApiTypes.OBJECT}, summary="一键撤回人脸识别同意")
+    def post(self, request):
+        data = FaceWithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resident = faces.resident_of_withdraw_token(data.validated_data["token"])
+        deleted = faces.consent_withdraw(resident=resident, by=None, request=request)
         return Response({"withdrawn": True, "deleted_encodings": deleted})
 
 

@@ -119,6 +119,7 @@ API_RULES: dict[str, R] = {
     "v1:residents:notice-list": R(GET=USERS),
     "v1:residents:notice-detail": R(GET=USERS, obj="my_notice"),
     "v1:residents:notice-read": R(POST=USERS, obj="my_notice"),
+    "v1:residents:face-withdrawal": R(POST=EVERYONE),
     "v1:residents:face": R(GET=SELF),
     # A superuser passes the role check of these POSTs and is then refused for the body or for having no record.
     "v1:residents:face-consent": R(POST=RESIDENTS, DELETE=SELF),

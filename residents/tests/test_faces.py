@@ -70,21 +70,22 @@ def test_it_reminds_a_new_arrival_still_within_the_deadline(housed, door):
 
 
 @override_settings(FACE_RETENTION_DAYS=30)
-def test_it_refuses_a_checked_out_resident(housed, door):
+def test_a_checked_out_resident_is_unknown_to_the_door_at_once(housed, door):
     kit = housed()
     enrol(kit, "kit_harington", "john1.jpeg")
     resident_check_out(tenancy=Tenancy.objects.get(resident=kit), check_out=days_ago(2))
     body = snapshot(door, "kit_harington", "john2.jpeg").json()
-    assert body["decision"] == "deny_checked_out"
-    assert body["open"] is False
+    assert body["decision"] == "deny_unknown" and body["open"] is False
+    assert AccessEvent.objects.get(pk=body["event_id"]).resident is None
 
 
-def test_it_refuses_a_resident_of_another_block_found_in_the_district(housed, district, door):
+def test_a_resident_of_another_block_is_unknown_here_and_not_logged_as_themself(housed, district, door):
     biden = housed(apartment=district.other)
     enrol(biden, "biden", "biden.jpg")
     body = snapshot(door, "biden", "biden2.jpg").json()
-    assert body["decision"] == "deny_not_resident"
-    assert AccessEvent.objects.get(pk=body["event_id"]).resident == biden
+    assert body["decision"] == "deny_unknown" and body["resident"] is None
+    assert AccessEvent.objects.get(pk=body["event_id"]).resident is None
+    assert not AccessEvent.objects.filter(resident=biden).exists()
 
 
 def test_it_says_when_there_is_no_face(door):
@@ -96,7 +97,7 @@ def test_it_says_when_there_is_no_face(door):
     Image.new("RGB", (320, 240), "white").save(blank, format="JPEG")
     body = door.client().post("/api/v1/doors/entry/", data=blank.getvalue(), content_type="image/jpeg").json()
     assert body["decision"] == "deny_invalid"
-    assert body["message"] == "未检测到人脸, 请正对摄像头"
+    assert body["message"] == "未检测到人脸, 请正对摄像头; 也可刷门禁卡、扫小程序开门码或输入房号和密码开门"
 
 
 def test_it_rejects_a_snapshot_that_is_not_an_image(door):
@@ -194,28 +195,36 @@ def test_the_encoding_is_encrypted_at_rest_and_the_photo_is_not_kept(housed):
     assert photo is None
 
 
-def test_it_purges_face_data_of_people_checked_out_past_the_retention(housed, door):
-    gone, staying = housed(), housed()
+def test_check_out_deletes_the_face_at_once_by_default_and_the_job_after_the_retention(housed, door):
+    gone, staying, later = housed(), housed(), housed()
     enrol(gone, "kit_harington", "john1.jpeg")
     enrol(staying, "obama", "obama.jpg")
+    enrol(later, "rose_leslie", "img1.jpg")
     resident_check_out(tenancy=Tenancy.objects.get(resident=gone), check_out=timezone.localdate())
+    assert not FaceEnrolment.objects.filter(resident=gone).exists()  # FACE_RETENTION_DAYS 0: at the check-out
     with override_settings(FACE_RETENTION_DAYS=3):
+        resident_check_out(tenancy=Tenancy.objects.get(resident=later), check_out=days_ago(2))
+        assert FaceEnrolment.objects.filter(resident=later).exists()
         assert faces.purge_expired_face_data()["encodings"] == 0
-    assert faces.purge_expired_face_data()["encodings"] == 1  # default retention 0 days
-    assert not FaceEnrolment.objects.filter(resident=gone).exists()
+        # Kept for the retention, but no door knows the face any more.
+        assert snapshot(door, "rose_leslie", "img2.jpg").json()["decision"] == "deny_unknown"
+    with override_settings(FACE_RETENTION_DAYS=1):
+        assert faces.purge_expired_face_data()["encodings"] == 1
     assert FaceEnrolment.objects.filter(resident=staying).exists()
     assert snapshot(door, "kit_harington", "john2.jpeg").json()["decision"] == "deny_unknown"
 
 
-def test_a_manager_enrols_a_face_only_with_a_paper_consent(housed, district, door):
+def test_a_manager_enrols_a_face_only_with_the_scan_of_the_signed_paper_consent(housed, district, door):
     from accounts.models import Role
 
     resident = housed()
     manager = api(district.users[Role.PROPERTY_MANAGER])
     url = f"/api/v1/residents/{resident.pk}/face/"
-    refused = manager.post(url, {"photo": _upload("obama", "obama.jpg")}, format="multipart")
-    assert refused.status_code == 400 and "纸质单独同意书" in refused.json()["message"]
-    done = manager.post(url, {"photo": _upload("obama", "obama.jpg"), "consent": "paper"}, format="multipart")
+    refused = manager.post(url, {"photo": _upload("obama", "obama.jpg"), "consent": "paper"}, format="multipart")
+    assert refused.status_code == 400 and refused.json()["errors"].get("consent_scan")
+    assert not FaceConsent.objects.exists()
+    scan = _upload("rose_leslie", "img1.jpg")  # any photo of the signed form
+    done = manager.post(url, {"photo": _upload("obama", "obama.jpg"), "consent_scan": scan}, format="multipart")
     assert done.status_code == 201, done.json()
     consent = FaceConsent.objects.get(resident=resident)
     assert consent.channel == "paper" and consent.granted_by == district.users[Role.PROPERTY_MANAGER]

@@ -15,6 +15,9 @@ HOUSEKEEPING = [
     ("sensors.tasks.check_offline", 15.0),
     ("sensors.tasks.expire_commands", 5.0),
     ("sensors.tasks.rollup", 60.0),
+    # Retention runs in the demo too (PIPL Art. 47): face data after check-out, visitor snapshots, old records.
+    ("residents.tasks.purge_face_data", 600.0),
+    ("residents.tasks.purge_personal_data", 3600.0),
 ]
 
 
