@@ -26,6 +26,17 @@ def face(person: str, photo: str) -> bytes:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active on the thread (LocaleMiddleware does not reset it); tests that
+    call the domain directly must start in the default language whatever ran before them."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_face_index():
     """Each test rolls the database back, so the per-process face matrices must start empty too."""
     face_index.reset()
