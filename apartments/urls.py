@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from apartments.inspection_api import ChecklistTemplateViewSet, CoverageView, HazardViewSet, InspectionViewSet
 from apartments.views import ApartmentViewSet
+from shijiao.api import Router
 
 app_name = "apartments"
-router = SimpleRouter()
+router = Router()
 router.register("apartments", ApartmentViewSet, basename="apartment")
 router.register("inspection-templates", ChecklistTemplateViewSet, basename="inspection-template")
 router.register("inspections", InspectionViewSet, basename="inspection")

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from residents import views
+from shijiao.api import Router
 
 app_name = "residents"
 
-router = SimpleRouter()
+router = Router()
 router.register("residents", views.ResidentViewSet, basename="resident")
 router.register("tenancies", views.TenancyViewSet, basename="tenancy")
 router.register("registrations", views.RegistrationViewSet, basename="registration")

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from sensors import broker_auth, views
+from shijiao.api import Router
 
 app_name = "sensors"
 
-router = SimpleRouter()
+router = Router()
 router.register("devices", views.DeviceViewSet, basename="device")
 router.register("device-types", views.DeviceTypeViewSet, basename="device-type")
 router.register("device-rejections", views.RejectionViewSet, basename="device-rejection")

@@ -108,7 +108,7 @@ def viewing_request(*, listing: RentalListing, by: User, preferred_time, phone: 
     if not listing.is_active:
         raise DomainError(_("该房源已下架"), code="listing_inactive", status_code=409)
     if preferred_time <= timezone.now():
-        raise DomainError(_("看房时间应晚于现在"), code="time_in_past")
+        raise DomainError(_("看房时间应晚于现在"), code="time_in_past", field="preferred_time")
     name = (name or display_name_of(by)).strip()
     if not name:
         raise DomainError(_("请填写姓名"), code="name_required")

@@ -78,7 +78,7 @@ def job_review(*, job: JobPosting, by: User, approve: bool, note: str = "") -> J
     if job.status != JobPosting.Status.PENDING:
         raise DomainError(_("该岗位不在待审核状态"), code="not_pending", status_code=409)
     if not approve and not note.strip():
-        raise DomainError(_("不通过时请写明原因, 企业据此修改"), code="note_required")
+        raise DomainError(_("不通过时请写明原因, 企业据此修改"), code="note_required", field="note")
     now = timezone.now()
     job.status = JobPosting.Status.PUBLISHED if approve else JobPosting.Status.REJECTED
     job.review_note = note.strip()

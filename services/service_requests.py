@@ -56,7 +56,7 @@ def service_request_handle(*, request: ServiceRequest, by: User, status: str, no
     if status not in ServiceRequest.Status.values or status == ServiceRequest.Status.SUBMITTED:
         raise DomainError(_("无效的办理状态"), code="invalid_status")
     if status in (ServiceRequest.Status.NEED_MORE, ServiceRequest.Status.REJECTED) and not note.strip():
-        raise DomainError(_("请写明需要补充的材料或不予受理的原因"), code="note_required")
+        raise DomainError(_("请写明需要补充的材料或不予受理的原因"), code="note_required", field="reply")
     request.status, request.staff_note, request.handled_by = status, note.strip(), by
     request.save(update_fields=["status", "staff_note", "handled_by", "updated_at"])
     return request

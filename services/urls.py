@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from rest_framework.routers import SimpleRouter
-
 from services import views
+from shijiao.api import Router
 
 app_name = "services"
-router = SimpleRouter()
+router = Router()
 # public lists (cached) and the resident's actions on them
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("rentals", views.RentalViewSet, basename="rental")

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 
 from shijiao.errors import DomainError
 from shijiao.images import ImageRejected
@@ -160,13 +161,50 @@ def _flatten(messages: Any) -> list[str]:
     return [str(messages)]
 
 
-class CursorPage(pagination.CursorPagination):
+class StrictPageSize:
+    """``page_size`` must be a whole number from 1 to ``max_page_size`` (DRF quietly falls back on -5 or "abc")."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param) if self.page_size_query_param else None
+        if raw is None:
+            return self.page_size
+        limit = self.max_page_size or 100
+        if not raw.isdigit() or not 1 <= int(raw) <= limit:
+            message = _("每页条数应为 1 到 %(n)d 之间的整数") % {"n": limit}
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter.get("name") == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size or 100}
+        return parameters
+
+
+class CursorPage(StrictPageSize, pagination.CursorPagination):
     """Newest first, no COUNT(*): the next/previous links carry an opaque cursor."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-id"
+
+
+class NumberedPage(StrictPageSize, pagination.PageNumberPagination):
+    """Pages by number (``?page=2``), 20 rows unless ``page_size`` (1-100) says otherwise."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class Router(SimpleRouter):
+    """A router whose detail routes match only whole numbers for ``pk``: ``rentals/abc/save/`` is a 404, not a 500."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix: str = "") -> str:
+        if getattr(viewset, "lookup_value_regex", None) is None and getattr(viewset, "lookup_field", "pk") == "pk":
+            viewset.lookup_value_regex = r"\d+"
+        return super().get_lookup_regex(viewset, lookup_prefix)
 
 
 class WindowCount:

@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "shijiao.api.NumberedPage",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "shijiao.api.exception_handler",
     # Throttles count per REMOTE_ADDR, never per X-Forwarded-For: a client writes that header itself and could
