@@ -99,6 +99,7 @@ def hazard_counts(qs: QuerySet[Hazard] | None = None, today: date | None = None)
     today = today or timezone.localdate()
     row = qs.aggregate(
         open=Count("pk", filter=~Q(status=Hazard.Status.CLOSED)),
+        to_rectify=Count("pk", filter=Q(status=Hazard.Status.OPEN)),  # the 待整改 tab (open counts re-checks too)
         submitted=Count("pk", filter=Q(status=Hazard.Status.SUBMITTED)),
         overdue=Count("pk", filter=Q(status=Hazard.Status.OPEN, deadline__lt=today)),
         escalated=Count("pk", filter=~Q(status=Hazard.Status.CLOSED) & Q(escalated_at__isnull=False)),

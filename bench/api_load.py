@@ -9,7 +9,8 @@ registration and a question), then serves the project with production settings (
 Redis cache on REDIS_URL, behind a TLS proxy: requests carry X-Forwarded-Proto: https) and runs a closed-loop
 load generator in this process (asyncio + httptools, keep-alive, one signed-in resident per connection)
 replaying: job lists with filters and searches, a job's detail, rental lists with filters, a rental's detail,
-notices, the resident's own registration (``me/resident/``) and own questions (``my/feedback/``).
+notices, the resident's own registration (``me/resident/``) and own questions (``my/feedback/``), and the
+self-service path: ``me/journey/``, the inbox ``me/notices/`` and ``tenancy-requests/``.
 Throttles stay active with rates raised (API_THROTTLE_*), so their cost is measured but they do not refuse.
 Per-endpoint p50/p95 are printed, and the last line reads:
 
@@ -49,9 +50,13 @@ MIX = [
     (6, "rentals filtered", "/api/v1/rentals/?room_kind={kind}&has_vacancy=true"),
     (4, "rentals rent", "/api/v1/rentals/?rent_max={rent}"),
     (5, "rental detail", "/api/v1/rentals/{rental}/"),
-    (12, "notices", "/api/v1/notices/"),
-    (9, "my registration", "/api/v1/me/resident/"),
-    (9, "my feedback", "/api/v1/my/feedback/"),
+    (10, "notices", "/api/v1/notices/"),
+    (7, "my registration", "/api/v1/me/resident/"),
+    (7, "my feedback", "/api/v1/my/feedback/"),
+    # the self-service path (issue #16): where do I stand, my notices, my move-in requests
+    (5, "my journey", "/api/v1/me/journey/"),
+    (4, "my inbox", "/api/v1/me/notices/"),
+    (2, "my tenancy requests", "/api/v1/tenancy-requests/"),
 ]
 WORDS = ["装配", "缝纫", "仓库", "厨师", "客服", "司机", "质检", "保洁"]
 
@@ -97,7 +102,7 @@ def sign_in_residents(count: int, env: dict) -> dict:
 
     from accounts.models import ApiToken, Role, User
     from accounts.tokens import token_issue
-    from residents.models import Resident
+    from residents.models import Notice, Resident
     from services.feedback import feedback_submit
     from services.models import FeedbackCategory, JobPosting, RentalListing
 
@@ -125,6 +130,11 @@ def sign_in_residents(count: int, env: dict) -> dict:
                     except Exception:
                         pass
                 feedback_submit(by=user, category=category, kind="question", title=f"压测留言{i}", body="压测用")
+            Notice.objects.get_or_create(
+                key=f"bench:{user.pk}",
+                defaults={"recipient": user, "kind": "registration_confirmed", "title": "居住登记已确认",
+                          "text": "压测用", "status": Notice.Status.INBOX_ONLY},
+            )  # fmt: skip
             tokens.append(token_issue(user=user, method=ApiToken.Method.PASSWORD).access)
     jobs = list(JobPosting.objects.filter(status="published").values_list("id", flat=True))
     rentals = list(RentalListing.objects.filter(is_active=True).values_list("id", flat=True))

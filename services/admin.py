@@ -243,12 +243,24 @@ class FeedbackCategoryAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ("name", "route_to", "department", "response_hours", "is_active", "sort_order")
 
 
+FEEDBACK_ANSWERERS = (Role.STREET_ADMIN, Role.PROPERTY_MANAGER, Role.INSPECTOR)
+
+
 class ReplyInline(admin.StackedInline):
     model = m.FeedbackReply
     extra = 1
     fields = ("body", "from_staff", "author", "created_at")
     readonly_fields = ("from_staff", "author", "created_at")
     verbose_name = _("答复")
+
+    # The page's own role rules decide (FeedbackAdmin.role_actions): staff have no Django model permissions, so
+    # without these only a superuser saw the thread and the reply box.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        user = request.user
+        return obj is not None and (user.is_superuser or user.role in FEEDBACK_ANSWERERS)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # replies are a record: add, never rewrite

@@ -239,3 +239,13 @@ def test_the_work_lists_agree_with_who_may_rectify_and_review(district, role, ma
     for h in found:
         h.refresh_from_db()
     assert set(hazards_to_review(user)) == {h for h in found if may_review(user, h)}
+
+
+def test_the_to_rectify_tab_counts_what_it_lists(district, hazard, client):
+    hazard_rectify(hazard=hazard, by=district.users[Role.PROPERTY_MANAGER], description="已整改")  # now 待复查
+    street = district.users[Role.STREET_ADMIN]
+    client.force_login(street)
+    page = client.get("/inspections/hazards/?tab=open").content.decode()
+    counts = hazard_counts()
+    assert counts["open"] == 1 and counts["to_rectify"] == 0
+    assert "待整改 0" in page and "待复查 1" in page

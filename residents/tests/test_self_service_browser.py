@@ -129,3 +129,43 @@ def test_a_newcomer_registers_alone_and_the_property_and_police_confirm(
     wait_until(page, "(document.querySelector('#reg-state') || {}).textContent === '已登记'")
     wait_until(page, "document.body.innerText.includes('居住登记已确认')")
     page.screenshot(path=str(SHOTS / "h5-selfservice-6-registered.png"), full_page=True)
+
+
+def test_lists_load_more_as_the_resident_scrolls_and_a_repair_needs_no_photo(asgi_server, phone_page, district):
+    from rest_framework.test import APIClient  # noqa: F401 - the server is a separate process; tokens go by storage
+
+    from accounts.models import ApiToken
+    from accounts.tokens import token_issue
+    from residents.factories import ResidentFactory, TenancyFactory
+    from services.factories import JobPostingFactory
+    from services.models import RepairRequest
+
+    JobPostingFactory.create_batch(45)
+    user = UserFactory(role=Role.RESIDENT, phone="19900000555")
+    TenancyFactory(resident=ResidentFactory(user=user, phone="19900000555"), room=district.mine.rooms.first())
+    issued = token_issue(user=user, method=ApiToken.Method.PASSWORD)
+    page = phone_page
+    base = asgi_server.url
+    page.goto(f"{base}/h5/")
+    page.evaluate(
+        "t => localStorage.setItem('h5.tokens', JSON.stringify(t))",
+        {"access": issued.access, "refresh": issued.refresh, "user": {"display_name": ""}},
+    )
+    page.goto(f"{base}/h5/#/jobs")
+    wait_until(page, "document.querySelectorAll('#list a.card').length === 20")
+    for _ in range(10):
+        page.mouse.wheel(0, 4000)
+        if page.evaluate("document.querySelectorAll('#list a.card').length") == 45:
+            break
+        page.wait_for_timeout(300)
+    wait_until(page, "document.querySelectorAll('#list a.card').length === 45")
+    wait_until(page, "document.body.innerText.includes('没有更多了')")
+    page.screenshot(path=str(SHOTS / "h5-jobs-load-more.png"))
+
+    page.goto(f"{base}/h5/#/convenience")
+    page.wait_for_selector("#repair")
+    page.fill("#desc", "卫生间水龙头一直滴水")
+    page.fill("#rp", "19900000555")
+    page.click("#repair button[type=submit]")
+    wait_until(page, "document.body.innerText.includes('已报修')")
+    assert RepairRequest.objects.filter(user=user, description="卫生间水龙头一直滴水").exists()

@@ -89,6 +89,34 @@
     });
   }
   const results = (data) => (Array.isArray(data) ? data : data.results || []);
+  // A list that loads its next page as the resident scrolls to its end (the API pages by 20).
+  const local = (url) => { if (!url) return null; const u = new URL(url, location.href); return u.pathname + u.search; };
+  async function paged(el, path, render, empty) {
+    const first = await call("GET", path);
+    const rows = results(first);
+    el.innerHTML = rows.length ? rows.map(render).join("") : empty;
+    let next = local(first && first.next);
+    if (!next) return;
+    const sentinel = document.createElement("p");
+    sentinel.className = "empty more";
+    sentinel.textContent = gettext("加载更多…");
+    el.after(sentinel);
+    let busy = false;
+    const more = async () => {
+      if (busy || !next || !sentinel.isConnected || sentinel.getBoundingClientRect().top > window.innerHeight + 200) return;
+      busy = true;
+      try {
+        const data = await call("GET", next);
+        el.insertAdjacentHTML("beforeend", results(data).map(render).join(""));
+        next = local(data.next);
+      } catch (err) { toast(err.message); next = null; }
+      busy = false;
+      if (!next) { observer.disconnect(); sentinel.textContent = gettext("没有更多了"); return; }
+      more(); // still on screen (a short page): keep going
+    };
+    const observer = new IntersectionObserver(more, { rootMargin: "200px" });
+    observer.observe(sentinel);
+  }
 
   // --- login ------------------------------------------------------------------------------------------
   function login() {
@@ -174,12 +202,11 @@
     const params = new URLSearchParams();
     if (q.get("search")) params.set("search", q.get("search"));
     if (q.get("dormitory")) params.set("dormitory", "true");
-    const rows = results(await call("GET", "jobs/?" + params.toString()));
-    $("#list").innerHTML = rows.length ? rows.map((j) => `
+    await paged($("#list"), "jobs/?" + params.toString(), (j) => `
       <a class="row card" href="#/jobs/${j.id}"><h3>${esc(j.title)} <span class="wage status">${fmt(gettext("%(min)s-%(max)s元/月"), { min: j.wage_min, max: j.wage_max })}</span></h3>
       <p class="muted">${esc(j.enterprise)} · ${esc(j.location)}</p>
-      <div class="tags">${j.dormitory_provided ? `<span class="tag ok">${gettext("包住宿")}</span>` : ""}${esc(j.benefits).split(/[,，]/).filter(Boolean).map((b) => `<span class="tag grey">${b.trim()}</span>`).join("")}</div></a>`).join("")
-      : `<p class="empty">${gettext("没有找到合适的岗位, 换个关键词试试")}</p>`;
+      <div class="tags">${j.dormitory_provided ? `<span class="tag ok">${gettext("包住宿")}</span>` : ""}${esc(j.benefits).split(/[,，]/).filter(Boolean).map((b) => `<span class="tag grey">${b.trim()}</span>`).join("")}</div></a>`,
+      `<p class="empty">${gettext("没有找到合适的岗位, 换个关键词试试")}</p>`);
   }
   async function job(id) {
     const j = await call("GET", `jobs/${id}/`);
@@ -216,12 +243,11 @@
       if (f.has_vacancy.checked) p.set("has_vacancy", "true");
       go("#/rentals?" + p.toString());
     });
-    const rows = results(await call("GET", "rentals/?" + q.toString()));
-    $("#list").innerHTML = rows.length ? rows.map((r) => `
+    await paged($("#list"), "rentals/?" + q.toString(), (r) => `
       <a class="row card" href="#/rentals/${r.id}"><h3>${esc(r.title)} <span class="wage status">${fmt(gettext("%s元/月"), [r.monthly_rent])}</span></h3>
       <p class="muted">${esc(r.address)} · ${fmt(gettext("押金 %s 元"), [r.deposit])}</p>
-      <div class="tags">${r.vacant_beds > 0 ? `<span class="tag ok">${fmt(gettext("空床位 %s"), [r.vacant_beds])}</span>` : `<span class="tag grey">${gettext("暂满")}</span>`}${r.vacant_rooms > 0 ? `<span class="tag ok">${fmt(gettext("整间空 %s"), [r.vacant_rooms])}</span>` : ""}</div></a>`).join("")
-      : `<p class="empty">${gettext("没有符合条件的房源")}</p>`;
+      <div class="tags">${r.vacant_beds > 0 ? `<span class="tag ok">${fmt(gettext("空床位 %s"), [r.vacant_beds])}</span>` : `<span class="tag grey">${gettext("暂满")}</span>`}${r.vacant_rooms > 0 ? `<span class="tag ok">${fmt(gettext("整间空 %s"), [r.vacant_rooms])}</span>` : ""}</div></a>`,
+      `<p class="empty">${gettext("没有符合条件的房源")}</p>`);
   }
   async function rental(id) {
     const r = await call("GET", `rentals/${id}/`);
@@ -419,10 +445,9 @@
   }
   async function myRequests() {
     page(gettext("我的办事申请"), '<div id="list"></div>', true);
-    const rows = results(await call("GET", "my/service-requests/"));
-    $("#list").innerHTML = rows.map((r) => `<div class="card"><h3>${esc(r.kind)} <span class="tag status">${esc(r.status_label)}</span></h3>
+    await paged($("#list"), "my/service-requests/", (r) => `<div class="card"><h3>${esc(r.kind)} <span class="tag status">${esc(r.status_label)}</span></h3>
       <p class="muted">${esc(r.reference)} · ${when(r.created_at)}</p>${r.staff_note ? `<p>${fmt(gettext("办理意见: %s"), [esc(r.staff_note)])}</p>` : ""}
-      <p class="muted">${fmt(gettext("材料: %s"), [r.documents.map((d) => (d.provided ? "✓" : "✗") + esc(d.name)).join(" ")])}</p></div>`).join("") || `<p class="empty">${gettext("还没有申请")}</p>`;
+      <p class="muted">${fmt(gettext("材料: %s"), [r.documents.map((d) => (d.provided ? "✓" : "✗") + esc(d.name)).join(" ")])}</p></div>`, `<p class="empty">${gettext("还没有申请")}</p>`);
   }
 
   // --- convenience ------------------------------------------------------------------------------------------
@@ -437,7 +462,10 @@
       <div class="card"><h2>${gettext("垃圾分类查询")}</h2><div class="inline"><input id="g" placeholder="${gettext("输入物品, 如 电池")}"><button id="gs" class="small primary">${gettext("查询")}</button></div><div id="gr"></div></div>
       <a class="row card" href="#/guides/convenience"><p>${gettext("安全用电、垃圾分类指南 ›")}</p></a><div id="repairs"></div>`, true);
     onSubmit($("#repair"), async (f) => {
-      const data = new FormData(f);
+      // Built by hand: an empty file input would be sent as an empty "file" the API rightly refuses.
+      const data = new FormData();
+      ["category", "description", "phone"].forEach((k) => data.append(k, f[k].value));
+      Array.from(f.photos.files).forEach((file) => data.append("photos", file));
       const made = await call("POST", "my/repairs/", data);
       toast(fmt(gettext("已报修, 已转给%s物业"), [made.apartment_name]));
       convenience();
@@ -483,9 +511,8 @@
   }
   async function myQuestions() {
     page(gettext("我的留言"), '<div id="list"></div>', true);
-    const rows = results(await call("GET", "my/feedback/"));
-    $("#list").innerHTML = rows.map((f) => `<a class="row card" href="#/question/${f.id}"><h3>${esc(f.title)} <span class="tag status ${f.status === "open" ? "" : "ok"}">${esc(f.status_label)}</span></h3>
-      <p class="muted">${esc(f.category)} · ${when(f.created_at)}</p></a>`).join("") || `<p class="empty">${gettext("还没有留言")}</p>`;
+    await paged($("#list"), "my/feedback/", (f) => `<a class="row card" href="#/question/${f.id}"><h3>${esc(f.title)} <span class="tag status ${f.status === "open" ? "" : "ok"}">${esc(f.status_label)}</span></h3>
+      <p class="muted">${esc(f.category)} · ${when(f.created_at)}</p></a>`, `<p class="empty">${gettext("还没有留言")}</p>`);
   }
   function thread(f, mine) {
     return `<div class="card"><h2>${esc(f.title)} <span class="tag status ${f.status === "open" ? "" : "ok"}">${esc(f.status_label)}</span></h2>
@@ -510,8 +537,8 @@
   }
   async function board() {
     page(gettext("留言板"), '<div id="list"></div>', true);
-    const rows = results(await call("GET", "feedback-board/"));
-    $("#list").innerHTML = rows.map((f) => `<a class="row card" href="#/board/${f.id}"><h3>${esc(f.title)}</h3><p class="muted">${esc(f.category)} · ${esc(f.author)} · ${when(f.created_at)}</p></a>`).join("") || `<p class="empty">${gettext("还没有公开的答复")}</p>`;
+    await paged($("#list"), "feedback-board/", (f) => `<a class="row card" href="#/board/${f.id}"><h3>${esc(f.title)}</h3><p class="muted">${esc(f.category)} · ${esc(f.author)} · ${when(f.created_at)}</p></a>`,
+      `<p class="empty">${gettext("还没有公开的答复")}</p>`);
   }
   async function boardThread(id) {
     page(gettext("留言板"), thread(await call("GET", `feedback-board/${id}/`), false), true);
