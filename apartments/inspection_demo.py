@@ -1,4 +1,5 @@
-"""Demo inspections: three weeks of patrols and fire checks across Shiqiao, with hazards at every stage."""
+"""Demo inspections: three weeks of patrols, fire, police, health and garbage checks across Shiqiao, with hazards at
+every stage."""
 
 from __future__ import annotations
 
@@ -44,6 +45,15 @@ def seed(rng: random.Random, today: date) -> None:
     }
     fire_inspector = User.objects.filter(role=Role.INSPECTOR, department=Department.FIRE).first()
     street = User.objects.filter(role=Role.STREET_ADMIN, is_superuser=False).first()
+
+    def inspector_of(department: str) -> User | None:
+        return User.objects.filter(role=Role.INSPECTOR, department=department).first()
+
+    department_checks = [
+        (InspectionKind.POLICE, inspector_of(Department.POLICE), 0.6),
+        (InspectionKind.HEALTH, inspector_of(Department.HEALTH), 0.5),
+        (InspectionKind.GARBAGE, inspector_of(Department.URBAN), 0.7),
+    ]
     blocks = list(Apartment.objects.select_related("grid", "property_company").order_by("code"))
     workers = {b.pk: b.grid.workers.first() for b in blocks}
 
@@ -55,6 +65,11 @@ def seed(rng: random.Random, today: date) -> None:
         if fire_inspector and rng.random() < 0.8:
             day = today - timedelta(days=rng.randint(1, 28))
             plans.append((block, InspectionKind.FIRE, fire_inspector, _at(day, rng)))
+        # The departments' own checks (治安, 卫生防疫, 垃圾分类) that the cockpit's key-work panels count.
+        for kind, inspector, share in department_checks:
+            if inspector and rng.random() < share:
+                day = today - timedelta(days=rng.randint(1, 28))
+                plans.append((block, kind, inspector, _at(day, rng)))
 
     inspections = Inspection.objects.bulk_create(
         Inspection(

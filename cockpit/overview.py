@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from accounts.models import Role, User
 from apartments.models import Apartment
 from apartments.scoping import apartments_for
+from cockpit import keywork
 from cockpit.models import BlockDay, BlockFigures, BlockState
 from cockpit.risk import CRITICAL_KINDS, kind_label, list_separator, reasons_of
 
@@ -171,6 +172,9 @@ KEY_WORK = [
 def key_work(user: User) -> list[dict[str, Any]]:
     """The five key-work panels (重点工作): figures and the blocks to act on first."""
     figs = list(figures_for(user).select_related("apartment"))
+    ids = [f.apartment_id for f in figs]
+    checks = keywork.checks(ids)
+    suspicious = keywork.suspicious(ids)
     panels = []
     for key, title, kinds, extra in KEY_WORK:
         per_block = []
@@ -182,6 +186,10 @@ def key_work(user: User) -> list[dict[str, Any]]:
             elif extra == "alarms":
                 weight = 3 * (f.alarms_open or 0) + (f.alarms_week or 0) + open_kind + f.devices_offline
                 detail = _fire_detail(f, open_kind)
+            elif key == "case_prevention":
+                movements, refused = suspicious["per_block"].get(f.apartment_id, (0, 0))
+                weight = open_kind + movements + refused
+                detail = _case_detail(open_kind, movements, refused)
             else:
                 weight = open_kind
                 detail = _hazards_to_repair(open_kind) if open_kind else ""
@@ -189,6 +197,16 @@ def key_work(user: User) -> list[dict[str, Any]]:
                 per_block.append((weight, f, detail))
         per_block.sort(key=lambda t: (-t[0], t[1].apartment.code))
         figures = _panel_figures(key, figs, kinds)
+        if key in keywork.PANEL_KINDS:
+            figures += keywork.check_figures(checks[keywork.PANEL_KINDS[key]])
+        if key == "case_prevention":
+            figures += [
+                {"label": _("7天可疑行为"), "value": suspicious["movements"]},
+                {"label": _("7天拒绝开门"), "value": suspicious["refused"]},
+            ]
+        if key == "garbage":
+            # The services module's garbage guide answers searches but keeps no count of them.
+            figures.append({"label": _("指南查询"), "value": None, "missing": _("未记录")})
         panels.append(
             {
                 "key": key,
@@ -201,6 +219,17 @@ def key_work(user: User) -> list[dict[str, Any]]:
             }
         )
     return panels
+
+
+def _case_detail(open_kind: int, movements: int, refused: int) -> str:
+    parts = []
+    if open_kind:
+        parts.append(ngettext("%(n)d项治安隐患", "%(n)d项治安隐患", open_kind) % {"n": open_kind})
+    if movements:
+        parts.append(ngettext("%(n)d次可疑行为", "%(n)d次可疑行为", movements) % {"n": movements})
+    if refused:
+        parts.append(ngettext("%(n)d次拒绝开门", "%(n)d次拒绝开门", refused) % {"n": refused})
+    return list_separator().join(parts)
 
 
 def _hazards_to_repair(n: int) -> str:
@@ -256,14 +285,7 @@ def _panel_figures(key: str, figs: list[BlockFigures], kinds) -> list[dict[str, 
             {"label": _("消防隐患"), "value": open_kind},
             {"label": _("离线设备"), "value": devices - (total("devices_online") or 0)},
         ]
-    return [
-        {"label": _("待整改隐患"), "value": open_kind},
-        {"label": _("涉及公寓"), "value": _blocks_with(figs, kinds)},
-    ]
-
-
-def _blocks_with(figs: list[BlockFigures], kinds) -> int:
-    return sum(1 for f in figs if any(int((f.hazard_kinds_open or {}).get(k, 0)) for k in kinds))
+    return [{"label": _("待整改隐患"), "value": open_kind}]  # the blocks concerned are listed under the figures
 
 
 def overview(user: User) -> dict[str, Any]:

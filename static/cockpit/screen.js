@@ -107,7 +107,8 @@
           `<p class="nosource">${esc(p.no_source || gettext("数据来源尚未接入，暂不统计"))}</p></div>`;
       }
       const dl = p.figures.map((f) => `<dt>${esc(f.label)}</dt><dd class="${f.value == null ? "pending" : ""}">` +
-        `${esc(f.value == null ? PENDING : num(f.value))}</dd>`).join("");
+        `${esc(f.value == null ? f.missing || PENDING : typeof f.value === "number" ? num(f.value) : f.value)}</dd>`)
+        .join("");
       const li = p.to_act.length ? p.to_act.map((a) => `<li data-block="${a.id}" title="${esc(a.detail)}">` +
         `${esc(a.name)}${a.detail ? `<span class="d">${esc(a.detail)}</span>` : ""}</li>`).join("") :
         `<li class="none">${esc(gettext("暂无待办"))}</li>`;
@@ -119,7 +120,7 @@
   function fitList(list, moreText) {
     let hidden = 0;
     const items = () => [...list.children].filter((li) => !li.classList.contains("more"));
-    while (list.scrollHeight > list.clientHeight + 1 && items().length > 1) {
+    while (list.scrollHeight > list.clientHeight + 1 && items().length > 0) {
       items().pop().remove();
       hidden += 1;
       let more = list.querySelector(".more");
