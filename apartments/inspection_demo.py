@@ -38,7 +38,7 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 
 @transaction.atomic
-def seed(rng: random.Random, today: date) -> None:
+def seed(rng: random.Random, today: date, progress=lambda _m: None, history_days: int = 2) -> None:
     install_default_checklists()
     templates = {
         t.kind: (t, list(t.items.filter(is_active=True))) for t in ChecklistTemplate.objects.filter(is_active=True)
@@ -59,11 +59,11 @@ def seed(rng: random.Random, today: date) -> None:
 
     plans: list[tuple[Apartment, str, User, datetime]] = []
     for block in blocks:
-        for back in range(DAYS, 0, -1):  # yesterday and before; today is left for the demo user to do
+        for back in range(max(DAYS, history_days), 0, -1):  # yesterday and before; today is left for the demo user
             if workers[block.pk] and rng.random() < 0.88:
                 plans.append((block, InspectionKind.PATROL, workers[block.pk], _at(today - timedelta(days=back), rng)))
         if fire_inspector and rng.random() < 0.8:
-            day = today - timedelta(days=rng.randint(1, 28))
+            day = today - timedelta(days=rng.randint(1, max(28, history_days)))
             plans.append((block, InspectionKind.FIRE, fire_inspector, _at(day, rng)))
         # The departments' own checks (治安, 卫生防疫, 垃圾分类) that the cockpit's key-work panels count.
         for kind, inspector, share in department_checks:

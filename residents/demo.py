@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 
 from apartments.models import Apartment
 from residents.faces import CONSENT_TEXT, CONSENT_VERSION, encoding_to_bytes
@@ -26,8 +28,21 @@ from residents.models import (
 )
 from residents.registration import add_working_days
 from sensors.models import Device
+from shijiao.bulk import bulk_insert
 
 EVENT_DAYS = 35
+CONFIRMED, SUBMITTED = ResidenceRegistration.Status.CONFIRMED, ResidenceRegistration.Status.SUBMITTED
+ENDED, DEREGISTERING = ResidenceRegistration.Status.ENDED, ResidenceRegistration.Status.DEREGISTERING
+
+
+class Stay(NamedTuple):
+    """What the seed needs of a tenancy (model instances for 60,000 of them cost seconds)."""
+
+    id: int
+    resident_id: int
+    apartment_id: int
+    check_in: date
+    check_out: date | None
 
 
 def _at(day: date, rng: random.Random, hour_from: int = 6, hour_to: int = 23) -> datetime:
@@ -35,8 +50,13 @@ def _at(day: date, rng: random.Random, hour_from: int = 6, hour_to: int = 23) ->
     return datetime.combine(day, moment, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def seed(rng: random.Random, today: date) -> None:
-    tenancies = list(Tenancy.objects.select_related("room").order_by("id"))
+def seed(rng: random.Random, today: date, progress=lambda _m: None, history_days: int = 2) -> None:
+    tenancies = [
+        Stay(*row)
+        for row in Tenancy.objects.order_by("id").values_list(
+            "id", "resident_id", "room__apartment_id", "check_in", "check_out"
+        )
+    ]
     now = _at(today, rng, 8, 9)
     registrations, permits = [], []
     for tenancy in tenancies:
@@ -45,54 +65,66 @@ def seed(rng: random.Random, today: date) -> None:
         if tenancy.check_out is None and roll < 0.06 and overdue_ok:
             continue  # arrived, never registered: the overdue list has people on it
         submitted = _at(tenancy.check_in + timedelta(days=rng.randint(0, 2)), rng)
-        reg = ResidenceRegistration(
-            resident_id=tenancy.resident_id,
-            tenancy=tenancy,
-            purpose=rng.choice(["work"] * 8 + ["business", "family"]),
-            status=ResidenceRegistration.Status.CONFIRMED,
-            resides_since=tenancy.check_in,
-            submitted_at=submitted,
-            reviewed_at=submitted + timedelta(hours=rng.randint(2, 30)),
-            confirmed_at=submitted + timedelta(hours=rng.randint(2, 30)),
-        )
+        status, reviewed, confirmed = CONFIRMED, submitted + timedelta(hours=rng.randint(2, 30)), None
+        confirmed = reviewed
+        due, deregistered = None, None
         if tenancy.check_out is None and roll < 0.09:
-            reg.status, reg.reviewed_at, reg.confirmed_at = ResidenceRegistration.Status.SUBMITTED, None, None
+            status, reviewed, confirmed = SUBMITTED, None, None
         elif tenancy.check_out is not None:
-            reg.deregistration_due = add_working_days(tenancy.check_out, settings.DEREGISTRATION_DEADLINE_WORKING_DAYS)
+            due = add_working_days(tenancy.check_out, settings.DEREGISTRATION_DEADLINE_WORKING_DAYS)
             if rng.random() < 0.85:
-                reg.status = ResidenceRegistration.Status.ENDED
-                reg.deregistered_at = _at(tenancy.check_out + timedelta(days=1), rng)
+                status, deregistered = ENDED, _at(tenancy.check_out + timedelta(days=1), rng)
             else:
-                reg.status = ResidenceRegistration.Status.DEREGISTERING
-        registrations.append(reg)
+                status = DEREGISTERING
+        purpose = rng.choice(["work"] * 8 + ["business", "family"])
+        registrations.append(
+            (tenancy.resident_id, tenancy.id, purpose, status, tenancy.check_in, submitted, reviewed, confirmed, due,
+             deregistered)
+        )  # fmt: skip
         long_enough = (today - tenancy.check_in).days > settings.PERMIT_MIN_REGISTERED_DAYS
-        if tenancy.check_out is None and reg.status == "confirmed" and long_enough and rng.random() < 0.4:
+        if tenancy.check_out is None and status == CONFIRMED and long_enough and rng.random() < 0.4:
             issued = today - timedelta(days=rng.randint(0, 200))
-            permit = ResidencePermit(
-                resident_id=tenancy.resident_id,
-                basis=rng.choice(["job", "job", "home"]),
-                status=ResidencePermit.Status.ISSUED,
-                applied_at=_at(issued - timedelta(days=3), rng),
-                registered_since=tenancy.check_in,
-                reviewed_at=_at(issued, rng),
-                valid_from=issued,
-                valid_until=issued + timedelta(days=settings.PERMIT_VALID_DAYS - 1),
-            )
+            basis = rng.choice(["job", "job", "home"])
             if rng.random() < 0.15:
-                permit.status, permit.valid_from, permit.valid_until = ResidencePermit.Status.APPLIED, None, None
-                permit.reviewed_at = None
-            permits.append(permit)
-    ResidenceRegistration.objects.bulk_create(registrations, batch_size=2000)
-    ResidencePermit.objects.bulk_create(permits, batch_size=2000)
-    for permit in ResidencePermit.objects.filter(status="issued", number__isnull=True):
-        permit.number = f"330105{permit.valid_from:%Y}{permit.pk:08d}"
-        permit.save(update_fields=["number"])
+                permits.append(
+                    (tenancy.resident_id, basis, ResidencePermit.Status.APPLIED, _at(issued - timedelta(days=3), rng),
+                     tenancy.check_in, None, None, None)
+                )  # fmt: skip
+            else:
+                valid_until = issued + timedelta(days=settings.PERMIT_VALID_DAYS - 1)
+                permits.append(
+                    (tenancy.resident_id, basis, ResidencePermit.Status.ISSUED, _at(issued - timedelta(days=3), rng),
+                     tenancy.check_in, _at(issued, rng), issued, valid_until)
+                )  # fmt: skip
+    bulk_insert(
+        ResidenceRegistration,
+        ["resident", "tenancy", "purpose", "status", "resides_since", "submitted_at", "reviewed_at", "confirmed_at",
+         "deregistration_due", "deregistered_at"],
+        registrations,
+        progress=lambda done: progress(f"registrations {done}/{len(registrations)}"),
+    )  # fmt: skip
+    bulk_insert(
+        ResidencePermit,
+        ["resident", "basis", "status", "applied_at", "registered_since", "reviewed_at", "valid_from", "valid_until"],
+        permits,
+        progress=lambda done: progress(f"residence permits {done}/{len(permits)}"),
+    )
+    numbers = [
+        (f"330105{valid_from:%Y}{pk:08d}", pk)
+        for pk, valid_from in ResidencePermit.objects.filter(status="issued", number__isnull=True).values_list(
+            "pk", "valid_from"
+        )
+    ]
+    table = ResidencePermit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET number = %s WHERE id = %s", numbers)
 
     _seed_faces(rng, tenancies, now)
-    _seed_door_events(rng, today, tenancies)
+    progress("face enrolments (random vectors, consent on paper)")
+    _seed_door_events(rng, today, tenancies, progress)
 
 
-def _seed_faces(rng: random.Random, tenancies: list[Tenancy], now: datetime) -> None:
+def _seed_faces(rng: random.Random, tenancies: list[Stay], now: datetime) -> None:
     """About a third consented (on paper) and were enrolled; the encodings are random vectors."""
     chosen = [t.resident_id for t in tenancies if t.check_out is None and rng.random() < 0.35]
     FaceConsent.objects.bulk_create(
@@ -119,44 +151,47 @@ def _seed_faces(rng: random.Random, tenancies: list[Tenancy], now: datetime) -> 
     )
 
 
-def _seed_door_events(rng: random.Random, today: date, tenancies: list[Tenancy]) -> None:
+def _seed_door_events(rng: random.Random, today: date, tenancies: list[Stay], progress) -> None:
     doors = {d.apartment_id: d for d in Device.objects.filter(device_type__code="door_controller")}
     if not doors:
         return
     registered = set(
         ResidenceRegistration.objects.filter(status__in=["submitted", "confirmed"]).values_list("tenancy_id", flat=True)
     )
-    events = []
     start = today - timedelta(days=EVENT_DAYS)
-    for tenancy in tenancies:
-        apartment_id = tenancy.room.apartment_id
-        door = doors.get(apartment_id)
-        if door is None or tenancy.check_out is not None and tenancy.check_out < start:
-            continue
-        # One in twenty registered residents left long ago without telling anyone: no events.
-        if tenancy.check_out is None and rng.random() < 0.05 and (today - tenancy.check_in).days > 60:
-            continue
-        decision = "open" if tenancy.pk in registered else "open_remind"
-        first = max(start, tenancy.check_in)
-        last = min(tenancy.check_out or today, today - timedelta(days=1))  # today's events are still to come
-        for offset in range((last - first).days + 1):
-            if rng.random() < 0.4:
-                day = first + timedelta(days=offset)
-                events.append(
-                    AccessEvent(
-                        apartment_id=apartment_id,
-                        device=door,
-                        resident_id=tenancy.resident_id,
-                        at=_at(day, rng),
-                        method=rng.choice(["face", "face", "face", "card", "qr"]),
-                        decision=decision,
-                        reason="演示数据",
-                    )
-                )
+    methods = ["face", "face", "face", "card", "qr"]
+    tz = ZoneInfo(settings.TIME_ZONE)
+
+    def daily():
+        for tenancy in tenancies:
+            door = doors.get(tenancy.apartment_id)
+            if door is None or tenancy.check_out is not None and tenancy.check_out < start:
+                continue
+            # One in twenty registered residents left long ago without telling anyone: no events.
+            if tenancy.check_out is None and rng.random() < 0.05 and (today - tenancy.check_in).days > 60:
+                continue
+            decision = "open" if tenancy.id in registered else "open_remind"
+            first = max(start, tenancy.check_in)
+            last = min(tenancy.check_out or today, today - timedelta(days=1))  # today's events are still to come
+            for offset in range((last - first).days + 1):
+                if rng.random() < 0.4:
+                    day = first + timedelta(days=offset)
+                    at = datetime(day.year, day.month, day.day, rng.randint(6, 22), rng.randint(0, 59),
+                                  rng.randint(0, 59), tzinfo=tz)  # fmt: skip
+                    yield (tenancy.apartment_id, door.pk, tenancy.resident_id, at, rng.choice(methods), decision,
+                           "演示数据")  # fmt: skip
+
+    bulk_insert(
+        AccessEvent,
+        ["apartment", "device", "resident", "at", "method", "decision", "reason"],
+        daily(),
+        progress=lambda done: progress(f"door events {done}"),
+    )
+    events = []
     # A few people of other blocks come to the flagship block nearly every day (visiting a "friend").
     flagship = Apartment.objects.filter(code="SQ-006").first()
     if flagship is not None and flagship.pk in doors:
-        elsewhere = [t for t in tenancies if t.check_out is None and t.room.apartment_id != flagship.pk][:3]
+        elsewhere = [t for t in tenancies if t.check_out is None and t.apartment_id != flagship.pk][:3]
         for tenancy in elsewhere:
             for offset in range(1, 10, 2):
                 events.append(

@@ -6,6 +6,7 @@ Called by ``seed_demo`` (demo.district.EXTRA_SEEDERS) with a seeded ``random.Ran
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,25 +14,25 @@ from zoneinfo import ZoneInfo
 from accounts.models import Department, Role, User
 from apartments.models import Apartment, Enterprise, Room
 from services import models as m
+from services.demo_content import ARTICLES, FEEDBACK, GENERAL_JOBS, JOBS_BY_INDUSTRY
+from services.demo_photos import room_photos
+from shijiao.pii import mask_name
 
 TZ = ZoneInfo("Asia/Shanghai")
 CENTRE_LAT, CENTRE_LON = 30.3306, 120.1896
 
-JOBS = [
-    ("缝纫工", 5500, 8500, "8:00-17:30, 做六休一", "五险, 包住, 计件工资"),
-    ("电子装配工", 5000, 7000, "两班倒, 月休4天", "五险一金, 包吃住, 夜班补贴"),
-    ("仓库分拣员", 5200, 7500, "9:00-18:00", "五险, 餐补, 全勤奖"),
-    ("快递派送员", 6500, 11000, "8:00-19:00", "多劳多得, 提供电动车"),
-    ("厨师", 6000, 9000, "10:00-14:00, 16:30-21:00", "包吃住, 月休4天"),
-    ("服务员", 4500, 6000, "10:00-21:00 排班", "包吃住, 节日福利"),
-    ("叉车司机", 6500, 8500, "8:00-17:00", "五险一金, 需叉车证"),
-    ("质检员", 5000, 6500, "8:00-17:00, 双休", "五险一金, 带薪年假"),
-    ("汽配机修工", 7000, 10000, "8:00-17:30", "五险一金, 包住, 技能补贴"),
-    ("印刷机长", 7500, 11000, "两班倒", "五险一金, 包吃住"),
-    ("电商客服", 4800, 6500, "9:00-18:00 轮休", "五险, 带薪培训"),
-    ("保洁员", 3800, 4800, "7:00-16:00", "五险, 包午餐"),
-]
-RENTAL_FACILITIES = [["ac", "water_heater", "wifi", "ebike", "face_door"], ["ac", "water_heater", "bathroom", "washer"]]
+# What the rooms of each kind of block come with (facility codes of services.models.Facility).
+FACILITIES = {
+    "dorm": ["ac", "water_heater", "wifi", "ebike", "face_door"],
+    "talent": ["ac", "water_heater", "bathroom", "washer", "wifi", "kitchen", "ebike", "face_door"],
+    "village": ["ac", "water_heater", "wifi"],
+}
+ROOM_TEXT = {
+    "single": "独立单间, 床、衣柜、书桌齐全",
+    "double": "双人间, 两张单人床, 适合夫妻或同事合住",
+    "suite": "一室一厅套间, 独立厨卫, 适合带孩子的家庭",
+    "dorm": "上床下桌宿舍, 按床位出租, 公共卫浴和洗衣房",
+}
 CLINICS = [
     ("石桥街道社区卫生服务中心", "health_centre", "石桥路279号", ["全科", "中医科", "口腔科", "预防接种", "妇女保健"]),
     ("华丰社区卫生服务站", "health_station", "华丰路88号", ["全科", "慢病管理"]),
@@ -39,64 +40,6 @@ CLINICS = [
     ("永丰社区卫生服务站", "health_station", "永华街56号", ["全科"]),
     ("杭州市第三人民医院石桥分院", "hospital", "石祥路188号", ["内科", "外科", "急诊", "皮肤科", "儿科"]),
     ("新华工业园职工诊所", "clinic", "新华路6号", ["全科", "外伤处理"]),
-]
-ARTICLES = [
-    (
-        "social_security",
-        "灵活就业人员如何参加杭州社保",
-        "外地户籍在杭灵活就业, 可按月缴纳职工养老和医疗保险。",
-        ["身份证", "居住证或居住登记凭证", "银行卡"],
-        "灵活就业参保登记",
-    ),
-    (
-        "social_security",
-        "异地就医直接结算备案",
-        "在杭看病用老家医保, 先在国家医保服务平台备案。",
-        ["身份证", "医保电子凭证"],
-        "异地就医备案咨询",
-    ),
-    (
-        "schooling",
-        "随迁子女入学积分申请",
-        "拱墅区随迁子女义务教育入学按积分安排, 每年4月网上报名。",
-        ["父母身份证", "户口簿", "居住证", "劳动合同", "社保缴费证明", "房屋租赁合同"],
-        "随迁子女入学申请",
-    ),
-    (
-        "schooling",
-        "幼儿园报名须知",
-        "3-6周岁随迁子女可就近报名公办或普惠性幼儿园。",
-        ["儿童出生证明", "父母身份证", "居住证"],
-        "",
-    ),
-    (
-        "legal_aid",
-        "被拖欠工资怎么办",
-        "先与企业协商; 协商不成可向劳动保障监察投诉或申请劳动仲裁, 街道法律援助工作站免费帮助。",
-        ["身份证", "劳动合同或工作证明", "工资条或考勤记录"],
-        "欠薪法律援助申请",
-    ),
-    (
-        "legal_aid",
-        "工伤认定与赔偿",
-        "工伤发生后30日内由单位申请认定; 单位不申请的, 本人1年内可以申请。",
-        ["身份证", "诊断证明", "劳动关系证明"],
-        "工伤法律援助申请",
-    ),
-    (
-        "convenience",
-        "电动自行车安全充电须知",
-        "严禁私拉电线、入户充电; 请到公寓集中充电桩充电。发现私拉电线请报修或举报。",
-        [],
-        "",
-    ),
-    (
-        "convenience",
-        "杭州生活垃圾分类指南",
-        "杭州生活垃圾分为可回收物、有害垃圾、易腐垃圾、其他垃圾四类, 定时定点投放。",
-        [],
-        "",
-    ),
 ]
 GARBAGE = {
     "recyclable": [
@@ -133,7 +76,7 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=TZ)
 
 
-def seed(rng: random.Random, today: date) -> None:
+def seed(rng: random.Random, today: date, progress=lambda _m: None, history_days: int = 2) -> None:
     street = User.objects.filter(role=Role.STREET_ADMIN, is_superuser=False).first()
     categories = [
         m.FeedbackCategory.objects.create(name=n, route_to=r, department=d, response_hours=h, sort_order=i)
@@ -141,12 +84,14 @@ def seed(rng: random.Random, today: date) -> None:
     ]
     for category, names in GARBAGE.items():
         m.GarbageItem.objects.bulk_create([m.GarbageItem(name=n, category=category) for n in names])
-    for i, (module, title, summary, documents, kind) in enumerate(ARTICLES):
+    for i, (module, title, summary, documents, kind, paragraphs) in enumerate(ARTICLES):
         m.Article.objects.create(
             module=module,
             title=title,
             summary=summary,
-            body=summary + "\n\n详情请咨询街道便民服务中心 (石桥路279号, 工作日 9:00-17:00)。",
+            body="\n\n".join(
+                [*paragraphs, "详情请咨询石桥街道便民服务中心 (石桥路279号, 工作日 9:00-17:00, 电话 0571-85001100)。"]
+            ),
             documents=documents,
             request_kind=kind,
             sort_order=i,
@@ -166,52 +111,11 @@ def seed(rng: random.Random, today: date) -> None:
             [m.ClinicDepartment(clinic=clinic, name=d, hours="8:00-11:30, 13:30-17:00") for d in departments]
         )
 
-    enterprises = list(Enterprise.objects.order_by("id")[:120])
     now = _at(today, 9)
-    jobs = []
-    for i, enterprise in enumerate(enterprises):
-        title, low, high, hours, benefits = JOBS[i % len(JOBS)]
-        status = m.JobPosting.Status.PENDING if i % 10 == 9 else m.JobPosting.Status.PUBLISHED
-        jobs.append(
-            m.JobPosting(
-                enterprise=enterprise,
-                title=title,
-                description=f"{enterprise.name}招聘{title}, 吃苦耐劳, 有经验者优先。",
-                wage_min=low,
-                wage_max=high,
-                working_hours=hours,
-                location=enterprise.address or "石桥街道",
-                benefits=benefits,
-                dormitory_provided=rng.random() < 0.6,
-                headcount=rng.randint(1, 20),
-                contact_name="人事部",
-                contact_phone=f"0571-8{rng.randint(1000000, 9999999)}",
-                status=status,
-                published_at=now - timedelta(days=rng.randint(0, 30)) if status == "published" else None,
-                reviewed_by=street if status == "published" else None,
-            )
-        )
-    m.JobPosting.objects.bulk_create(jobs)
-
-    rentals = []
-    for apartment in Apartment.objects.order_by("id"):
-        kinds = sorted(set(Room.objects.filter(apartment=apartment).values_list("kind", flat=True)))
-        for kind in kinds[:2]:
-            rent = {"single": 1200, "double": 1500, "dorm": 1600, "suite": 2200}.get(kind, 1500)
-            rentals.append(
-                m.RentalListing(
-                    apartment=apartment,
-                    room_kind=kind,
-                    title=f"{apartment.name} {Room.Kind(kind).label}",
-                    description="拎包入住, 近工业园, 公寓有人脸门禁和集中充电桩。",
-                    monthly_rent=rent,
-                    deposit=rent,
-                    area_m2={"single": 12, "double": 18, "dorm": 25}.get(kind, 20),
-                    facilities=rng.choice(RENTAL_FACILITIES),
-                    contact_phone=f"0571-8{rng.randint(1000000, 9999999)}",
-                )
-            )
-    m.RentalListing.objects.bulk_create(rentals)
+    _seed_jobs(rng, now, street)
+    progress(f"{m.JobPosting.objects.count()} job postings")
+    _seed_rentals(rng)
+    progress(f"{m.RentalListing.objects.count()} rental listings, {m.RentalPhoto.objects.count()} photos")
 
     flagship = Apartment.objects.filter(code="SQ-006").first()
     m.Notice.objects.create(
@@ -235,22 +139,147 @@ def seed(rng: random.Random, today: date) -> None:
             published_at=now - timedelta(days=1),
         )
 
-    resident_user = User.objects.filter(username="xinshimin").first()
-    if resident_user and street:
-        thread = m.Feedback(
-            author=resident_user,
-            author_name="居民",
-            kind="question",
-            title="孩子明年上小学需要准备什么?",
-            body="我在石桥上班两年了, 孩子明年6岁。",
-            is_anonymous=True,
-        )
-        thread.route(categories[6], start=now - timedelta(days=3))
-        thread.save()
-        m.FeedbackReply.objects.create(
-            feedback=thread,
-            author=street,
-            from_staff=True,
-            body="请准备父母身份证、户口簿、居住证、劳动合同和社保缴费证明, 4月在拱墅区教育局网站报名积分入学。",
-        )
-        m.Feedback.objects.filter(pk=thread.pk).update(status="answered", first_response_at=now - timedelta(days=2))
+    _seed_feedback(rng, today, categories, street, history_days)
+    progress(f"{m.Feedback.objects.count()} feedback threads")
+
+
+def _seed_jobs(rng: random.Random, now: datetime, street: User | None) -> None:
+    jobs = []
+    for i, enterprise in enumerate(Enterprise.objects.order_by("id")):
+        trade = JOBS_BY_INDUSTRY.get(enterprise.industry, [])
+        openings = rng.sample(trade, k=min(len(trade), rng.choice([0, 1, 1, 2, 2, 3])))
+        if rng.random() < 0.35:
+            openings.append(rng.choice(GENERAL_JOBS))
+        for title, low, high, hours, benefits, dormitory, duties in openings:
+            status = m.JobPosting.Status.PENDING if rng.random() < 0.08 else m.JobPosting.Status.PUBLISHED
+            if status == m.JobPosting.Status.PUBLISHED and rng.random() < 0.1:
+                status = m.JobPosting.Status.CLOSED  # filled
+            published = now - timedelta(days=rng.randint(0, 30), hours=rng.randint(0, 8))
+            jobs.append(
+                m.JobPosting(
+                    enterprise=enterprise,
+                    title=title,
+                    description=f"{enterprise.name}招聘{title}。{duties}",
+                    wage_min=round(rng.randint(*low), -2),
+                    wage_max=round(rng.randint(*high), -2),
+                    working_hours=hours,
+                    location=enterprise.address or "石桥街道",
+                    benefits=benefits,
+                    dormitory_provided=dormitory,
+                    headcount=rng.choice([1, 2, 3, 5, 5, 8, 10, 20]),
+                    contact_name=rng.choice(["人事部", "王主管", "李经理", "张姐", "陈主任", "招聘专员"]),
+                    contact_phone=f"0571-8{rng.randint(1000000, 9999999)}",
+                    status=status,
+                    published_at=published if status != "pending" else None,
+                    reviewed_at=published if status != "pending" else None,
+                    reviewed_by=street if status != "pending" else None,
+                )
+            )
+        if i == 0 and not openings:  # the demo enterprise (qiye1) has an opening to manage
+            title, low, high, hours, benefits, dormitory, duties = GENERAL_JOBS[0]
+            jobs.append(m.JobPosting(enterprise=enterprise, title=title, description=duties, wage_min=low[0],
+                                     wage_max=high[1], working_hours=hours, location=enterprise.address or "石桥街道",
+                                     benefits=benefits, dormitory_provided=dormitory, contact_name="人事部",
+                                     contact_phone="0571-85000000", status="pending"))  # fmt: skip
+    m.JobPosting.objects.bulk_create(jobs, batch_size=1000)
+
+
+def _seed_rentals(rng: random.Random) -> None:
+    """A listing per block and room kind at the block's typical rent (dormitories: per bed), most with photos."""
+    rooms = defaultdict(list)
+    for apartment_id, kind, capacity, rent in Room.objects.values_list(
+        "apartment_id", "kind", "capacity", "monthly_rent"
+    ):
+        rooms[(apartment_id, kind)].append((capacity, rent or 0))
+    photos = room_photos(rng)
+    rentals, pictures = [], []
+    for apartment in Apartment.objects.order_by("id"):
+        profile = "talent" if "人才" in apartment.name else "village" if apartment.name.endswith("楼") else "dorm"
+        for kind in ("single", "double", "suite", "dorm"):
+            found = rooms.get((apartment.pk, kind))
+            if not found:
+                continue
+            rents = sorted(rent for _c, rent in found)
+            rent = rents[len(rents) // 2]
+            capacities = sorted({c for c, _r in found})
+            label = Room.Kind(kind).label
+            if kind == "dorm":
+                label = f"{'/'.join(str(c) for c in capacities)}人间床位"
+            area = {"single": rng.randint(10, 15), "double": rng.randint(15, 21), "suite": rng.randint(30, 38)}.get(
+                kind, rng.randint(20, 34)
+            )
+            facilities = [f for f in FACILITIES[profile] if kind != "dorm" or f != "bathroom"]
+            if kind == "single" and profile == "dorm" and rng.random() < 0.5:
+                facilities = [f for f in facilities if f != "ac"]  # the cheapest singles: a fan, no air conditioner
+            deposit = rent * (2 if profile == "talent" else 1)
+            rentals.append(
+                m.RentalListing(
+                    apartment=apartment,
+                    room_kind=kind,
+                    title=f"{apartment.name} {label}"[:64],
+                    description=(
+                        f"{ROOM_TEXT[kind]}。{'押二付一' if deposit > rent else '押一付一'}, 水电按表计费 "
+                        f"(电费0.6元/度), 无中介费。{apartment.address}, 步行10分钟到工业园, 楼下有公交站。"
+                        "公寓24小时人脸门禁, 一楼电瓶车集中充电, 每层有烟感和智慧用电监测。"
+                    ),
+                    monthly_rent=rent,
+                    deposit=deposit,
+                    area_m2=area,
+                    facilities=facilities,
+                    contact_phone=f"0571-8{rng.randint(1000000, 9999999)}",
+                    is_active=rng.random() < 0.93,
+                )
+            )
+    m.RentalListing.objects.bulk_create(rentals, batch_size=1000)
+    for listing in rentals:
+        if photos and rng.random() < 0.75:
+            for image, thumbnail, width, height in rng.sample(photos[listing.room_kind], k=rng.randint(2, 3)):
+                pictures.append(m.RentalPhoto(listing=listing, image=image, thumbnail=thumbnail, width=width,
+                                              height=height))  # fmt: skip
+    m.RentalPhoto.objects.bulk_create(pictures, batch_size=1000)
+
+
+def _seed_feedback(rng: random.Random, today: date, categories, street: User | None, days: int) -> None:
+    """Residents' questions and reports of the month, most answered, some still waiting (a few past due)."""
+    authors = [
+        (user, apartment_id)
+        for user, apartment_id in User.objects.filter(role=Role.RESIDENT, resident__isnull=False)
+        .order_by("id")
+        .values_list("id", "resident__tenancies__room__apartment_id")
+    ]
+    users = User.objects.in_bulk([u for u, _a in authors])
+    authors = [(users[u], a) for u, a in dict(authors).items()]
+    if not authors or street is None:
+        return
+    now = _at(today, 9)
+    threads, answers = [], []
+    total = max(len(FEEDBACK), round(len(authors) * 2.5 * days / 30))
+    for n in range(total):
+        index, kind, title, body, answer = FEEDBACK[n % len(FEEDBACK)] if n < len(FEEDBACK) else rng.choice(FEEDBACK)
+        user, apartment_id = authors[0] if n == 0 else rng.choice(authors)
+        start = now - timedelta(hours=rng.randint(1, days * 24))
+        thread = m.Feedback(author=user, author_name=mask_name(user.display_name),
+                            kind=kind, title=title, body=body, apartment_id=apartment_id,
+                            is_anonymous=rng.random() < 0.4)  # fmt: skip
+        thread.route(categories[index], start=start)
+        thread.created_at = start
+        answered = answer and (now - start > timedelta(hours=3))
+        if answered:
+            replied = start + timedelta(hours=rng.uniform(0.5, categories[index].response_hours * 0.9))
+            replied = min(replied, now - timedelta(minutes=5))
+            thread.status = "closed" if rng.random() < 0.6 else "answered"
+            thread.first_response_at = replied
+            if thread.status == "closed" and rng.random() < 0.7:
+                thread.rating = rng.choice([5, 5, 5, 4, 4, 3])
+            answers.append((thread, answer, replied))
+        elif thread.due_at < now:
+            thread.escalated_at = thread.due_at + timedelta(minutes=15)  # past due: the street sees it
+        threads.append(thread)
+    m.Feedback.objects.bulk_create(threads, batch_size=1000)
+    m.Feedback.objects.bulk_update(threads, ["created_at"], batch_size=1000)  # auto_now_add stamped "now"
+    replies = m.FeedbackReply.objects.bulk_create(
+        [m.FeedbackReply(feedback=t, author=street, from_staff=True, body=a) for t, a, _at in answers], batch_size=1000
+    )
+    for reply, (_t, _a, at) in zip(replies, answers, strict=True):
+        reply.created_at = at
+    m.FeedbackReply.objects.bulk_update(replies, ["created_at"], batch_size=1000)

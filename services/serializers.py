@@ -199,6 +199,7 @@ class RentalListSerializer(serializers.ModelSerializer):
 
 class RentalDetailSerializer(RentalListSerializer):
     photos = PhotoSerializer(many=True, read_only=True)
+    facility_labels = serializers.SerializerMethodField()  # the facilities by name, in the viewer's language
     latitude = serializers.DecimalField(source="apartment.latitude", max_digits=9, decimal_places=6, read_only=True)
     longitude = serializers.DecimalField(source="apartment.longitude", max_digits=9, decimal_places=6, read_only=True)
     total_beds = serializers.IntegerField(read_only=True)
@@ -210,10 +211,15 @@ class RentalDetailSerializer(RentalListSerializer):
             "area_m2",
             "contact_phone",
             "total_beds",
+            "facility_labels",
             "latitude",
             "longitude",
             "photos",
         ]
+
+    def get_facility_labels(self, obj) -> list[str]:
+        labels = dict(Facility.choices)
+        return [str(labels[code]) for code in obj.facilities if code in labels]
 
 
 class ManagedRentalSerializer(serializers.ModelSerializer):

@@ -121,18 +121,30 @@ def test_an_end_whose_groups_redis_lost_joins_them_again_and_catches_up(block, s
     settings.WS_REFRESH_SECONDS = 0.2
     users = block.district.users
 
+    layer = get_channel_layer()
+    forgetting = True
+    join = layer.group_add
+
+    async def group_add(group: str, channel: str) -> None:
+        if not forgetting:  # while "Redis" is away, joining again is lost too: the push below reaches nobody
+            await join(group, channel)
+
     async def run():
+        nonlocal forgetting
         station = WebsocketCommunicator(users[Role.STATION_OPERATOR], "end=station")
         try:
             assert (await station.connect())[0]
             await station.receive_json_from()
-            get_channel_layer().groups.clear()  # what Redis forgot
+            layer.group_add = group_add
+            layer.groups.clear()  # what Redis forgot
 
             [alarm_id] = await sync_to_async(evaluate_points)([block.point(block.electricity, "wire_temp", 96.0, 0)])
-            caught_up = await station.receive_json_from(timeout=2)
+            forgetting = False  # Redis is back: the next round of joining again works, and catches up
+            caught_up = await station.receive_json_from(timeout=60)
             await sync_to_async(alarm_acknowledge)(alert_id=alarm_id, by=users[Role.STATION_OPERATOR], end="station")
-            pushed = await station.receive_until(is_change("acknowledged"), timeout=2)
+            pushed = await station.receive_until(is_change("acknowledged"), timeout=60)
         finally:
+            del layer.group_add
             await station.disconnect()
         return alarm_id, caught_up, pushed
 

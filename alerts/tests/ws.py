@@ -1,5 +1,8 @@
 """``channels.testing.WebsocketCommunicator`` in a few lines: importing ``channels.testing`` needs daphne,
-which the project does not install. Same interface: connect, send_json_to, receive_json_from, disconnect."""
+which the project does not install. Same interface: connect, send_json_to, receive_json_from, disconnect.
+
+Deadlines are generous (a minute): they only matter when something is wrong, and a loaded machine must not
+look like a broken consumer."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ class WebsocketCommunicator(ApplicationCommunicator):
         }
         super().__init__(AlarmConsumer.as_asgi(), scope)
 
-    async def connect(self, timeout: float = 5) -> tuple[bool, int | None]:
+    async def connect(self, timeout: float = 60) -> tuple[bool, int | None]:
         await self.send_input({"type": "websocket.connect"})
         answer = await self.receive_output(timeout)
         return answer["type"] == "websocket.accept", answer.get("code")
@@ -32,12 +35,12 @@ class WebsocketCommunicator(ApplicationCommunicator):
     async def send_json_to(self, data: Any) -> None:
         await self.send_input({"type": "websocket.receive", "text": json.dumps(data)})
 
-    async def receive_json_from(self, timeout: float = 5) -> dict:
+    async def receive_json_from(self, timeout: float = 60) -> dict:
         answer = await self.receive_output(timeout)
         assert answer["type"] == "websocket.send", answer
         return json.loads(answer["text"])
 
-    async def receive_until(self, predicate, timeout: float = 5) -> dict:
+    async def receive_until(self, predicate, timeout: float = 60) -> dict:
         """Skip messages until one matches (e.g. the ``done`` reply racing the broadcast)."""
         while True:
             message = await self.receive_json_from(timeout)
@@ -46,7 +49,7 @@ class WebsocketCommunicator(ApplicationCommunicator):
 
     async def disconnect(self, code: int = 1000) -> None:
         await self.send_input({"type": "websocket.disconnect", "code": code})
-        await self.wait(1)
+        await self.wait(30)
 
     async def receive_nothing(self, timeout: float = 0.1) -> bool:
         return await super().receive_nothing(timeout)

@@ -258,6 +258,7 @@
       <div class="card"><h2>${esc(r.title)}</h2><p class="wage">${fmt(gettext("%(rent)s 元/月 · 押金 %(deposit)s 元"), { rent: r.monthly_rent, deposit: r.deposit })}</p>
       <p>${esc(r.apartment)} · ${esc(r.room_kind_label)}${r.area_m2 ? " · " + r.area_m2 + "㎡" : ""}</p>
       <p class="muted">${esc(r.address)}</p><p>${fmt(gettext("空床位 <b>%(beds)s</b> / %(total)s · 整间空 <b>%(rooms)s</b>"), { beds: r.vacant_beds, total: r.total_beds, rooms: r.vacant_rooms })}</p>
+      <div class="tags">${(r.facility_labels || []).map((f) => `<span class="tag">${esc(f)}</span>`).join("")}</div>
       ${r.photos.map((p) => `<img src="${esc(p.thumbnail)}" alt="${gettext("房源照片")}" style="width:31%;margin-right:2%;border-radius:6px">`).join("")}
       <p>${esc(r.description)}</p><p class="muted">${fmt(gettext("看房电话: %s"), [esc(r.contact_phone)])}</p>
       <button id="save" class="secondary">${gettext("收藏")}</button></div>

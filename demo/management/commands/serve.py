@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
+import socket
+import threading
 import time
 
 import uvicorn
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 log = logging.getLogger(__name__)
@@ -56,10 +60,85 @@ class Command(BaseCommand):
     async def _serve_with_simulator(self, config: uvicorn.Config, scenarios: list[str]) -> None:
         server = uvicorn.Server(config)
         background = asyncio.create_task(self._simulate(scenarios))
+        consumer = await self._mqtt_in_process()
+        self._print_device_lines(config.host, config.port, mqtt_url=consumer and consumer.url)
         try:
             await server.serve()
         finally:
             background.cancel()
+            if consumer is not None:
+                consumer.stop()
+                await asyncio.to_thread(consumer.thread.join, 10)
+                from sensors.consumer import forget_session
+
+                # Leave no session behind on the broker: it would hold every device message for a week.
+                await asyncio.to_thread(forget_session, consumer.client_id, consumer.url)
+
+    async def _mqtt_in_process(self):
+        """With a broker answering (MQTT_URL, else Mosquitto's default 127.0.0.1:1883): consume device messages here,
+        storing them on this event loop's database thread like the simulator's; without one, None."""
+        from sensors.consumer import Consumer
+        from sensors.mqtt import broker
+        from sensors.tasks import ingest_batch
+        from sensors.urgency import is_urgent
+
+        url = settings.MQTT_URL or "mqtt://127.0.0.1:1883"
+        where = broker(url)
+        try:
+            await asyncio.to_thread(socket.create_connection((where.host, where.port), timeout=1).close)
+        except OSError:
+            return None
+        loop = asyncio.get_running_loop()
+        store = sync_to_async(ingest_batch.run, thread_sensitive=True)
+
+        def handle(batch: list[list]) -> None:
+            asyncio.run_coroutine_threadsafe(store(batch), loop).result(timeout=300)
+
+        # A plain subscription (no shared group): on a broker other consumers use, this one takes copies only.
+        consumer = Consumer(handle=handle, client_id="shijiao-demo", group=None, url=url, urgent=is_urgent)
+        consumer.url = url
+        consumer.thread = threading.Thread(target=consumer.run, name="demo-mqtt", daemon=True)
+        consumer.thread.start()
+        if not await asyncio.to_thread(consumer.subscribed.wait, 10):
+            consumer.stop()
+            return None
+        return consumer
+
+    def _print_device_lines(self, host: str, port: int, *, mqtt_url: str | None) -> None:
+        """One device's token and the commands that make it raise an alarm: the product in a minute."""
+        from sensors.demo import DEMO_DEVICE_KEY, demo_token
+        from sensors.mqtt import broker
+
+        token = demo_token(DEMO_DEVICE_KEY)
+        web = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        body = '{"wire_temp": 96.5}'
+        lines = [
+            "",
+            f"  试试当一台设备 (be a device): 6号公寓 3层配电箱 {DEMO_DEVICE_KEY}, token {token}",
+            "  HTTP (ThingsBoard device API):",
+            f"    curl -X POST {web}/api/v1/{token}/telemetry -H 'Content-Type: application/json' "
+            f"-d {shlex.quote(body)}",
+        ]
+        if mqtt_url:
+            where = broker(mqtt_url)
+            payload = '{"values": {"wire_temp": 97.5}}'
+            lines += [
+                f"  MQTT (broker at {where.host}:{where.port}, consumed by this demo):",
+                f"    mosquitto_pub -h {where.host} -p {where.port} -q 1 -t shijiao/{DEMO_DEVICE_KEY}/telemetry "
+                f"-m {shlex.quote(payload)}",
+            ]
+        else:
+            lines.append(
+                "  MQTT: no broker answers at "
+                f"{settings.MQTT_URL or '127.0.0.1:1883'}, so this demo takes HTTP only "
+                "(start Mosquitto and run the demo again to publish over MQTT)."
+            )
+        lines += [
+            f"  The alarm 线缆温度过高 appears at once on {web}/alerts/station/ (login xiaofang1) "
+            f"and {web}/alerts/m/ (login fuze6), password demo-2026.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
 
     async def _simulate(self, scenarios: list[str]) -> None:
         from django.utils.module_loading import import_string
