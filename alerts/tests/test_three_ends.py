@@ -141,6 +141,10 @@ def test_an_end_whose_groups_redis_lost_joins_them_again_and_catches_up(block, s
             [alarm_id] = await sync_to_async(evaluate_points)([block.point(block.electricity, "wire_temp", 96.0, 0)])
             forgetting = False  # Redis is back: the next round of joining again works, and catches up
             caught_up = await station.receive_json_from(timeout=60)
+            deadline = asyncio.get_running_loop().time() + 60
+            while not any(layer.groups.values()):  # joined again: now a push reaches the page as it happens
+                assert asyncio.get_running_loop().time() < deadline, "the end never joined its groups again"
+                await asyncio.sleep(0.05)
             await sync_to_async(alarm_acknowledge)(alert_id=alarm_id, by=users[Role.STATION_OPERATOR], end="station")
             pushed = await station.receive_until(is_change("acknowledged"), timeout=60)
         finally:

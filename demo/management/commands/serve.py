@@ -60,7 +60,7 @@ class Command(BaseCommand):
     async def _serve_with_simulator(self, config: uvicorn.Config, scenarios: list[str]) -> None:
         server = uvicorn.Server(config)
         background = asyncio.create_task(self._simulate(scenarios))
-        consumer = await self._mqtt_in_process()
+        consumer = await self._mqtt_in_process(config.port)
         self._print_device_lines(config.host, config.port, mqtt_url=consumer and consumer.url)
         try:
             await server.serve()
@@ -74,7 +74,7 @@ class Command(BaseCommand):
                 # Leave no session behind on the broker: it would hold every device message for a week.
                 await asyncio.to_thread(forget_session, consumer.client_id, consumer.url)
 
-    async def _mqtt_in_process(self):
+    async def _mqtt_in_process(self, port: int):
         """With a broker answering (MQTT_URL, else Mosquitto's default 127.0.0.1:1883): consume device messages here,
         storing them on this event loop's database thread like the simulator's; without one, None."""
         from sensors.consumer import Consumer
@@ -95,12 +95,14 @@ class Command(BaseCommand):
             asyncio.run_coroutine_threadsafe(store(batch), loop).result(timeout=300)
 
         # A plain subscription (no shared group): on a broker other consumers use, this one takes copies only.
-        consumer = Consumer(handle=handle, client_id="shijiao-demo", group=None, url=url, urgent=is_urgent)
+        client_id = f"shijiao-demo-{port}"  # two demos on one machine must not take over each other's session
+        consumer = Consumer(handle=handle, client_id=client_id, group=None, url=url, urgent=is_urgent)
         consumer.url = url
         consumer.thread = threading.Thread(target=consumer.run, name="demo-mqtt", daemon=True)
         consumer.thread.start()
-        if not await asyncio.to_thread(consumer.subscribed.wait, 10):
+        if not await asyncio.to_thread(consumer.subscribed.wait, 60):
             consumer.stop()
+            self.stdout.write(f"MQTT: the broker at {where.host}:{where.port} did not confirm the subscription in 60 s")
             return None
         return consumer
 
@@ -155,6 +157,10 @@ class Command(BaseCommand):
         transport.attach(simulator)
         jobs = [(import_string(path), every) for path, every in HOUSEKEEPING]
         due = {path: time.monotonic() + every for path, every in HOUSEKEEPING}
+        # The seeded devices last reported when the district was built, maybe hours ago: judge who is offline only
+        # after every device had its first reporting interval here (else a storm of offline alarms at start).
+        longest = max((device.interval for device in devices), default=0.0)
+        due["sensors.tasks.check_offline"] = time.monotonic() + longest + 15.0
         self.stdout.write(f"simulator: {len(devices)} devices reporting in this process")
         try:
             while True:
