@@ -14,11 +14,10 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-from django.db.models import Count
+from django.db.models import Sum
 from django.utils import timezone
 
-from apartments.models import Apartment
-from residents.models import Tenancy
+from apartments.models import Apartment, Room
 from sensors.catalog import load_catalog
 from sensors.models import (
     Device,
@@ -148,7 +147,11 @@ def seed_history(rng: random.Random, today: date, *, days: int, progress=lambda 
     start = start_hour + STEP * ((start - start_hour) // STEP)
     stamps = [start + STEP * i for i in range(1, points + 1)]  # the last one is ``end``
     local_hours = np.array([(t.hour + 8 + t.minute / 60) % 24 for t in stamps])  # Asia/Shanghai: UTC+8
-    living = dict(Tenancy.objects.active().values_list("room__apartment_id").annotate(n=Count("id")).order_by())
+    # Door traffic follows the block's size (its beds; nine in ten are taken in the full district).
+    living = {
+        apartment_id: round(0.9 * beds)
+        for apartment_id, beds in Room.objects.values_list("apartment_id").annotate(n=Sum("capacity")).order_by()
+    }
     noise_rng = np.random.default_rng(rng.randint(0, 2**31))
 
     def noise(scale: float, n: int) -> np.ndarray:
