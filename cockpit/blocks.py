@@ -7,17 +7,19 @@ big screen's first view does not come through here).
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
 
+from alerts.models import SEVERITY_RANK, Alert
 from apartments.models import Apartment
 from cockpit import sources
 from cockpit.models import BlockFigures, BlockState
 from cockpit.risk import reasons_of
 from residents.models import Tenancy
-from sensors.models import Device
+from sensors.models import Device, ReadingRollup
 
 
 def block_detail(apartment: Apartment) -> dict[str, Any]:
@@ -47,7 +49,12 @@ def block_detail(apartment: Apartment) -> dict[str, Any]:
     )
     ids = [d.pk for d in devices]
     latest = sources.device_latest(ids)
-    sparks = sources.device_sparklines(ids, timezone.now())
+    now = timezone.now()
+    sparks = sources.device_sparklines(ids, now)
+    in_alarm = _open_alarms_by_device(apartment)
+    for device_id, alarm in in_alarm.items():
+        if alarm["metric"]:  # the sparkline of a device in alarm plots the alarm's metric
+            sparks[device_id] = metric_sparkline(device_id, alarm["metric"], now, alarm.get("peak_value"))
     units = sources.metric_units()
     building: list[dict[str, Any]] = []
     for d in devices:
@@ -63,7 +70,8 @@ def block_detail(apartment: Apartment) -> dict[str, Any]:
                 _value(metric, value, units.get((d.device_type.code, metric)))
                 for metric, value in sorted(latest.get(d.pk, {}).items())
             ],
-            "sparkline": sparks.get(d.pk),
+            "sparkline": _with_scale(sparks.get(d.pk)),
+            "alarm": in_alarm.get(d.pk),
         }
         if d.floor is None:
             building.append(row)
@@ -90,6 +98,51 @@ def block_detail(apartment: Apartment) -> dict[str, Any]:
         "feedback": sources.block_feedback(apartment),
         "command": sources.command_entry(apartment),
     }
+
+
+def _open_alarms_by_device(apartment: Apartment) -> dict[int, dict[str, Any]]:
+    """The worst open alarm of each of the block's devices (critical first, then the newest)."""
+    out: dict[int, dict[str, Any]] = {}
+    rows = Alert.objects.filter(apartment=apartment, closed_at__isnull=True, device__isnull=False)
+    for a in sorted(rows, key=lambda a: (SEVERITY_RANK.get(a.severity, 9), -a.raised_at.timestamp())):
+        out.setdefault(
+            a.device_id,
+            {
+                "id": a.pk,
+                "title": a.title,
+                "severity": a.severity,
+                "severity_label": str(a.get_severity_display()),
+                "status_label": str(a.get_status_display()),
+                "metric": a.metric,
+                "unit": a.unit,
+                "peak_value": a.peak_value,
+            },  # fmt: skip
+        )
+    return out
+
+
+def metric_sparkline(device_id: int, metric: str, now, peak: float | None, hours: int = 24) -> dict[str, Any]:
+    """Hourly averages of one metric of one device over the last ``hours`` hours (the alarm's own metric)."""
+    rows = ReadingRollup.objects.filter(
+        period="hour", device_id=device_id, metric=metric, bucket__gte=now - timedelta(hours=hours)
+    ).order_by("bucket")
+    points = [round(r.sum_value / r.count, 2) for r in rows if r.count]
+    return {"metric": metric, "points": points, "peak": peak}
+
+
+def _with_scale(spark: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An honest scale for a sparkline: from zero (or the lowest value when it is negative) to the highest value
+    or the alarm's peak, so noise around a steady value stays flat; fewer than three points draw no line."""
+    if not spark:
+        return None
+    points = spark["points"]
+    values = [*points, *([spark["peak"]] if spark.get("peak") is not None else [])]
+    if not values:
+        return {**spark, "low": None, "high": None, "enough": False}
+    low, high = min(0.0, min(values)), max(values)
+    if high == low:
+        high = low + 1
+    return {**spark, "low": low, "high": high, "enough": len(points) >= 3}
 
 
 def _value(metric: str, value: float, unit: tuple[str, str, bool] | None) -> dict[str, Any]:

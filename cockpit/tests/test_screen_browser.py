@@ -191,6 +191,9 @@ def test_the_street_switches_the_screen_to_english_and_live_alarms_come_in_engli
     assert "Residents\n3" in frame.locator("#counts").inner_text()
     assert frame.locator("#command-open").inner_text() == "One-click command"
     assert "Critical" in frame.locator("#alarms").inner_text()
+    # The device in alarm stands out in the drill-down, with its alarm instead of a green "online".
+    assert frame.locator(".device.alarm").count() == 1
+    assert "Critical" in frame.locator(".device.alarm .st").inner_text()
     page.screenshot(path=str(screenshot_dir() / "cockpit-block-en.png"))
 
 

@@ -6,20 +6,29 @@
   const detail = JSON.parse(document.getElementById("detail-data").textContent);
   const LIST_SEP = pgettext("between reasons", "，");
 
-  function spark(points) {
-    if (!points || points.length < 2) return "";
-    const lo = Math.min(...points), hi = Math.max(...points), span = hi - lo || 1;
-    const step = 150 / (points.length - 1);
-    const pts = points.map((v, i) => `${(i * step).toFixed(1)},${(20 - ((v - lo) / span) * 18).toFixed(1)}`).join(" ");
-    return `<svg class="spark" viewBox="0 0 150 22" preserveAspectRatio="none"><polyline points="${pts}"/></svg>`;
+  // A sparkline on an honest scale (cockpit/blocks.py: from zero or the lowest value to the highest or the
+  // alarm's peak), with the scale written beside it; too few points draw no line.
+  function spark(sp, unit) {
+    if (!sp) return "";
+    if (!sp.enough) return `<div class="spark-none">${esc(gettext("近24小时数据不足"))}</div>`;
+    const lo = sp.low, hi = sp.high, span = hi - lo || 1;
+    const step = 150 / (sp.points.length - 1);
+    const y = (v) => (21 - ((v - lo) / span) * 20).toFixed(1);
+    const pts = sp.points.map((v, i) => `${(i * step).toFixed(1)},${y(v)}`).join(" ");
+    const peak = sp.peak != null ? `<line class="peak" x1="0" x2="150" y1="${y(sp.peak)}" y2="${y(sp.peak)}"/>` : "";
+    return `<div class="spark-row"><svg class="spark" viewBox="0 0 150 22" preserveAspectRatio="none">${peak}` +
+      `<polyline points="${pts}"/></svg><span class="scale">${esc(fmt(hi))}<br>${esc(fmt(lo))}${esc(unit || "")}</span></div>`;
   }
   function device(d) {
     const vals = d.values.map((v) => `${esc(v.label)} ${v.yes_no ? esc(v.value ? gettext("是") : gettext("否")) :
       esc(fmt(v.value)) + esc(v.unit)}`).join(" · ");
-    return `<div class="device${d.online ? "" : " off"}" data-device="${esc(d.key)}">` +
-      `<span class="st ${d.online ? "on" : "off"}">${esc(d.online ? gettext("在线") : gettext("离线"))}</span>` +
-      `<div class="dn">${esc(d.type)}</div><div>${esc(d.location)}</div>` +
-      `<div class="vals">${vals || esc(gettext("暂无数据"))}</div>${spark(d.sparkline && d.sparkline.points)}</div>`;
+    const unit = d.sparkline ? (d.values.find((v) => v.metric === d.sparkline.metric) || {}).unit : "";
+    const state = d.alarm ? `<span class="st alarm">${esc(d.alarm.severity_label)} · ${esc(d.alarm.status_label)}</span>` :
+      `<span class="st ${d.online ? "on" : "off"}">${esc(d.online ? gettext("在线") : gettext("离线"))}</span>`;
+    return `<div class="device${d.online ? "" : " off"}${d.alarm ? " alarm" : ""}" data-device="${esc(d.key)}">` +
+      state + `<div class="dn">${esc(d.type)}</div><div>${esc(d.location)}</div>` +
+      (d.alarm ? `<div class="alarm-title">${esc(d.alarm.title)}</div>` : "") +
+      `<div class="vals">${vals || esc(gettext("暂无数据"))}</div>${spark(d.sparkline, unit)}</div>`;
   }
   function fmt(v) { return Number.isInteger(v) ? v : Number(v).toFixed(2).replace(/\.?0+$/, ""); }
 
