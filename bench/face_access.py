@@ -8,7 +8,13 @@ times it; the floor is face_recognition.load_image_file + face_locations + face_
 
     python bench/face_access.py [--residents 56300] [--rounds 15]
 
-Last line: ``face access: p95 <A> ms per decision, floor p95 <B> ms, 1:N <C> ms at <N>``.
+Then measures accuracy: every shipped test photo, encoded as the door encodes a snapshot, against every enrolled
+identity (each photo encoded as enrolment does), the same photo excepted; false accepts (FAR) and false rejects
+(FRR) at the configured FACE_MATCH_TOLERANCE, and the tolerance the measurement supports (no false accept, the
+fewest false rejects: ``residents.faces.choose_tolerance``).
+
+Last line: ``face access: p95 <A> ms per decision, floor p95 <B> ms, 1:N <C> ms at <N>, FAR <x>% FRR <y>% at
+tolerance <t>``.
 """
 
 from __future__ import annotations
@@ -162,6 +168,27 @@ def main() -> None:
                 face_recognition.face_encodings(image, known_face_locations=boxes)
                 floor.append((time.perf_counter() - t) * 1000)
 
+        from django.conf import settings
+
+        from shijiao.images import clean_image
+
+        enrolled, probed = [], []
+        for person in real:
+            for photo in sorted(person.iterdir()):
+                raw = photo.read_bytes()
+                enrolled.append(
+                    (person.name, faces.encode_largest_face(faces.load_rgb(clean_image(raw).content.read())))
+                )
+                probed.append((person.name, faces.encode_largest_face(faces.load_rgb(raw))))
+        genuine, impostor = [], []
+        for i, identity in enumerate(enrolled):
+            g, imp = faces.pair_distances([identity], [p for j, p in enumerate(probed) if j != i])
+            genuine += g
+            impostor += imp
+        tolerance = settings.FACE_MATCH_TOLERANCE
+        accuracy = faces.accuracy_at(tolerance, genuine, impostor)
+        supported = faces.choose_tolerance(genuine, impostor)
+
         unknown = rng.normal(0.0, 0.09, size=128).astype(np.float32)
         matching = []
         for _ in range(500):
@@ -174,11 +201,19 @@ def main() -> None:
         for name, decision in sorted(outcomes.items()):
             print(f"  {name}: {decision}")
         print(f"decision median {np.median(decisions):.1f} ms, floor median {np.median(floor):.1f} ms")
-        print(f"1:N median {np.median(matching):.2f} ms (block miss, then the whole district)")
+        block = faces.face_index.block_size(blocks[1].pk)
+        print(f"1:N median {np.median(matching):.2f} ms (a door matches only its block: {block} of {len(ids)})")
+        print(
+            f"accuracy over {len(probed)} photos of {len(real)} people: {accuracy.genuine} genuine pairs "
+            f"(farthest {max(genuine):.3f}), {accuracy.impostor} impostor pairs (nearest {min(impostor):.3f}); "
+            f"{accuracy.false_accepts} false accepts, {accuracy.false_rejects} false rejects at {tolerance}; "
+            f"the measurement supports {supported}"
+        )
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(
             f"face access: p95 {p95(decisions):.0f} ms per decision, floor p95 {p95(floor):.0f} ms, "
-            f"1:N {p95(matching):.1f} ms at {len(ids)}"
+            f"1:N {p95(matching):.1f} ms at {len(ids)}, FAR {accuracy.far:.1%} FRR {accuracy.frr:.1%} "
+            f"at tolerance {tolerance}"
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

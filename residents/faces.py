@@ -559,6 +559,10 @@ class FaceIndex:
         with self._lock:
             self._stamp, self._buckets, self._loaded = None, {}, False
 
+    def block_size(self, apartment_id: int) -> int:
+        """How many encodings a door of this block is compared with."""
+        return len(self._buckets.get(apartment_id, _empty()).resident_ids)
+
     def size(self) -> int:
         return sum(len(b.resident_ids) for b in self._buckets.values())
 
