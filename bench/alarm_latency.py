@@ -384,7 +384,8 @@ def main() -> None:
         cockpit.thread.start()
         if not cockpit.ready.wait(20):
             raise SystemExit("bench: the cockpit WebSocket did not connect")
-        time.sleep(5)  # worker and consumer up and subscribed
+        workers_ready([queue, alarm_queue, "celery"])
+        time.sleep(5)  # the consumer up and subscribed
 
         bg_published = mp.Value("q", 0)
         bg = mp.Process(target=background, args=(bg_keys, background_devices, stop_background, tag, bg_published))
@@ -432,6 +433,30 @@ def main() -> None:
         clean_redis(tag, queue)
         if not args.keep_db:
             drop_database(dbname)
+
+
+def workers_ready(queues: list[str], timeout: float = 300) -> None:
+    """Wait until a worker has run a task from each queue: a prefork pool on a loaded machine takes tens of seconds to
+    start, and alarms published before would time the start-up, not the pipeline."""
+    import redis
+    from celery import Celery
+
+    app = Celery("alarmbench-probe", broker=REDIS_URL, set_as_current=False)
+    broker = redis.Redis.from_url(REDIS_URL)
+    started = time.monotonic()
+    probes = []
+    for name in queues:
+        task = "sensors.ingest_batch" if name != "celery" else "sensors.expire_commands"
+        probes.append(app.send_task(task, args=[[]] if name != "celery" else [], queue=name).id.encode())
+    while time.monotonic() - started < timeout:
+        held = broker.hvals("unacked")  # taken by a worker, not yet done (acks_late)
+        if not any(broker.llen(name) for name in queues) and not any(p in raw for raw in held for p in probes):
+            say(f"bench: workers ready after {time.monotonic() - started:.0f} s")
+            app.close()
+            return
+        time.sleep(0.5)
+    app.close()
+    raise SystemExit("bench: the workers did not start")
 
 
 def renice(pids: list[int], niceness: int) -> None:
