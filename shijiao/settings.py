@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Every operation documents the JSON error envelope (components: schema Error, responses Error400...).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "shijiao.schema.error_envelope"],
     # Choice sets that share a field name ("status", "kind", "category") get names of their own in the schema.
     "ENUM_NAME_OVERRIDES": {
         "RoomKindEnum": "apartments.models.Room.Kind",
