@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -47,81 +48,41 @@ def may_act(user: User) -> bool:
 # --- from the rules -----------------------------------------------------------------------------------
 
 
-def alarm_trigger(
-    *,
-    rule_id: int,
-    device_id: int | None,
-    apartment_id: int,
-    severity: str,
-    title: str,
-    metric: str,
-    unit: str,
-    value: float | None,
-    at: datetime,
-    reopen_after: float,
-    lower_is_worse: bool = False,
-    detail: dict | None = None,
-) -> Alert | None:
+@dataclass(frozen=True)
+class Firing:
+    """What a firing rule says about its alarm on one device: the same for every reading that fires it."""
+
+    rule_id: int
+    device_id: int | None
+    apartment_id: int
+    severity: str
+    title: str
+    metric: str
+    unit: str
+    reopen_after: float  # seconds after the last alarm closed during which the rule opens none (flapping)
+    lower_is_worse: bool = False
+
+
+def alarm_trigger(*, firing: Firing, value: float | None, at: datetime, detail: dict | None = None) -> Alert | None:
     """A rule started firing: update the open alarm (count, last value, peak) or open one.
 
-    Answers None when the rule's last alarm closed less than ``reopen_after`` seconds ago (flapping).
+    Answers None when the rule's last alarm closed less than ``firing.reopen_after`` seconds ago (flapping).
     """
     with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
-        alert = _open_alarm(device_id, rule_id)
+        alert = _open_alarm(firing.device_id, firing.rule_id)
         if alert is not None:
-            return _retrigger(alert, value, at, lower_is_worse)
-        return _open_new(
-            rule_id=rule_id,
-            device_id=device_id,
-            apartment_id=apartment_id,
-            severity=severity,
-            title=title,
-            metric=metric,
-            unit=unit,
-            value=value,
-            at=at,
-            reopen_after=reopen_after,
-            lower_is_worse=lower_is_worse,
-            detail=detail or {},
-        )
+            return _retrigger(alert, value, at, firing.lower_is_worse)
+        return _open_new(firing, value, at, detail or {})
 
 
-def alarm_hold(
-    *,
-    rule_id: int,
-    device_id: int,
-    apartment_id: int,
-    severity: str,
-    title: str,
-    metric: str,
-    unit: str,
-    value: float | None,
-    worst: float | None,
-    at: datetime,
-    reopen_after: float,
-    lower_is_worse: bool = False,
-) -> Alert | None:
+def alarm_hold(*, firing: Firing, value: float | None, worst: float | None, at: datetime) -> Alert | None:
     """The rule keeps firing: keep the open alarm's last value and peak, or open it once flapping allows."""
     with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
-        alert = _open_alarm(device_id, rule_id)
+        alert = _open_alarm(firing.device_id, firing.rule_id)
         if alert is None:
-            return _open_new(
-                rule_id=rule_id,
-                device_id=device_id,
-                apartment_id=apartment_id,
-                severity=severity,
-                title=title,
-                metric=metric,
-                unit=unit,
-                value=value,
-                at=at,
-                reopen_after=reopen_after,
-                lower_is_worse=lower_is_worse,
-                detail={},
-            )
+            return _open_new(firing, value, at, {})
         # No event and no push for a mere new value: the ends are not told "still burning" every second.
-        alert.last_value = value
-        alert.peak_value = _worse(alert.peak_value, worst, lower_is_worse)
+        alert.take_reading(value, worst=worst, lower_is_worse=firing.lower_is_worse)
         Alert.objects.filter(pk=alert.pk).update(last_value=alert.last_value, peak_value=alert.peak_value)
         return None
 
@@ -155,7 +116,7 @@ def alarm_note_late(
         during = [value for ts, value in readings if ts >= alert.raised_at and value is not None]
         if not during:
             return
-        peak = _worse(alert.peak_value, min(during) if lower_is_worse else max(during), lower_is_worse)
+        peak = Alert.worse(alert.peak_value, min(during) if lower_is_worse else max(during), lower_is_worse)
         if peak != alert.peak_value:  # like a held value: stored, shown with the alarm's next change
             Alert.objects.filter(pk=alert.pk).update(peak_value=peak)
 
@@ -166,40 +127,14 @@ def _open_alarm(device_id: int | None, rule_id: int) -> Alert | None:
     )
 
 
-def _worse(current: float | None, new: float | None, lower_is_worse: bool) -> float | None:
-    if current is None:
-        return new
-    if new is None:
-        return current
-    return min(current, new) if lower_is_worse else max(current, new)
-
-
 def _retrigger(alert: Alert, value: float | None, at: datetime, lower_is_worse: bool) -> Alert:
-    alert.trigger_count += 1
-    alert.last_value = value
-    alert.peak_value = _worse(alert.peak_value, value, lower_is_worse)
-    alert.last_triggered_at = at
-    alert.cleared_at = None
-    alert.save(update_fields=["trigger_count", "last_value", "peak_value", "last_triggered_at", "cleared_at"])
+    alert.save(update_fields=alert.retrigger(value, at, lower_is_worse=lower_is_worse))
     alarm_event_record(alert, AlertEvent.Kind.RETRIGGERED, at)
     return alert
 
 
-def _open_new(
-    *,
-    rule_id: int,
-    device_id: int | None,
-    apartment_id: int,
-    severity: str,
-    title: str,
-    metric: str,
-    unit: str,
-    value: float | None,
-    at: datetime,
-    reopen_after: float,
-    lower_is_worse: bool,
-    detail: dict,
-) -> Alert | None:
+def _open_new(firing: Firing, value: float | None, at: datetime, detail: dict) -> Alert | None:
+    device_id, rule_id, reopen_after = firing.device_id, firing.rule_id, firing.reopen_after
     if reopen_after > 0:
         last_closed = (
             Alert.objects.filter(device_id=device_id, rule_id=rule_id, closed_at__isnull=False)
@@ -214,13 +149,13 @@ def _open_new(
             alert = Alert.objects.create(
                 rule_id=rule_id,
                 device_id=device_id,
-                apartment_id=apartment_id,
-                severity=severity,
-                title=title,
+                apartment_id=firing.apartment_id,
+                severity=firing.severity,
+                title=firing.title,
                 raised_at=at,
                 last_triggered_at=at,
-                metric=metric,
-                unit=unit,
+                metric=firing.metric,
+                unit=firing.unit,
                 first_value=value,
                 last_value=value,
                 peak_value=value,
@@ -231,7 +166,7 @@ def _open_new(
         alert = _open_alarm(device_id, rule_id)
         if alert is None:
             raise
-        return _retrigger(alert, value, at, lower_is_worse)
+        return _retrigger(alert, value, at, firing.lower_is_worse)
     alert = Alert.objects.select_related("apartment", "device").get(pk=alert.pk)  # for the push, in one query
     alarm_event_record(alert, AlertEvent.Kind.RAISED, at)
     queue.escalate_after_commit(alert.pk)
@@ -254,7 +189,7 @@ def alarm_from_event(
     if rule is None:
         log.warning("no enabled rule %s for an event of apartment %s", rule_code, apartment_id)
         return None
-    return alarm_trigger(
+    firing = Firing(
         rule_id=rule.id,
         device_id=device_id,
         apartment_id=apartment_id,
@@ -262,11 +197,9 @@ def alarm_from_event(
         title=rule.name,
         metric="",
         unit="",
-        value=None,
-        at=at,
         reopen_after=float(rule.reopen_after_seconds),
-        detail=detail,
     )
+    return alarm_trigger(firing=firing, value=None, at=at, detail=detail)
 
 
 # --- what people do ----------------------------------------------------------------------------------
@@ -307,9 +240,7 @@ def alarm_acknowledge(*, alert_id: int, by: User, end: str, now: datetime | None
                 status_code=409,
             )
         alert.status = Alert.Status.ACKNOWLEDGED
-        alert.acknowledged_at = now
-        alert.acknowledged_by = by
-        alert.acknowledged_via = end
+        alert.acknowledge(by, end, now)
         alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "acknowledged_via"])
         escalation.cancel(alert)
         alarm_event_record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
@@ -336,13 +267,12 @@ def alarm_handle(
         alert = _lock_for(alert_id, by)
         if alert.closed_at is not None:
             raise DomainError(_("告警已关闭"), code="closed", status_code=409)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_via = now, by, end
+        if not alert.is_acknowledged:
+            alert.acknowledge(by, end, now)
             escalation.cancel(alert)
             alarm_event_record(alert, AlertEvent.Kind.ACKNOWLEDGED, now, actor=by, end=end)
         if alert.status != Alert.Status.HANDLING:
-            alert.status = Alert.Status.HANDLING
-            alert.handling_at = now
+            alert.start_handling(now)
             alert.save(
                 update_fields=["status", "handling_at", "acknowledged_at", "acknowledged_by", "acknowledged_via"]
             )
@@ -372,13 +302,10 @@ def alarm_close(
         alert = _lock_for(alert_id, by)
         if alert.closed_at is not None:
             raise DomainError(_("告警已关闭"), code="closed", status_code=409)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_via = now, by, end
+        if not alert.is_acknowledged:
+            alert.acknowledge(by, end, now)
             escalation.cancel(alert)
-        alert.status = Alert.Status.CLOSED
-        alert.closed_at = now
-        alert.closed_by = by
-        alert.disposition = disposition
+        alert.close(by, disposition, now)
         if disposition == Alert.Disposition.REAL_HAZARD:
             alert.hazard_id = _open_hazard(alert, by, note)
         alert.save()

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import factory
 
-from alerts.models import Camera, Contact, PlanParticipant, ResponsePlan
+from alerts.alarms import Firing, alarm_trigger
+from alerts.models import Alert, Camera, Contact, PlanParticipant, ResponsePlan
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -38,3 +39,8 @@ class ResponsePlanFactory(factory.django.DjangoModelFactory):
         for target in extracted or []:
             target, _, group = target.partition(":")
             PlanParticipant.objects.create(plan=self, target=target, contact_group=group)
+
+
+def raise_alarm(*, value: float | None, at, detail: dict | None = None, **firing) -> Alert | None:
+    """Fire a rule on a device as the rules do (``firing``: the fields of ``alarms.Firing``), for tests and demos."""
+    return alarm_trigger(firing=Firing(**firing), value=value, at=at, detail=detail)

@@ -428,6 +428,41 @@ class Alert(models.Model):
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
 
+    @staticmethod
+    def worse(current: float | None, new: float | None, lower_is_worse: bool) -> float | None:
+        """The worse of two readings (the lower one for a rule such as low water pressure); None never wins."""
+        if current is None:
+            return new
+        if new is None:
+            return current
+        return min(current, new) if lower_is_worse else max(current, new)
+
+    def take_reading(self, value: float | None, *, worst: float | None = None, lower_is_worse: bool) -> None:
+        """The latest reading while the rule keeps firing; the peak keeps the worst seen (``worst`` of a batch)."""
+        self.last_value = value
+        self.peak_value = self.worse(self.peak_value, value if worst is None else worst, lower_is_worse)
+
+    def retrigger(self, value: float | None, at, *, lower_is_worse: bool) -> list[str]:
+        """The rule fired again on the open alarm: counted once more, no longer cleared. Answers the fields changed."""
+        self.trigger_count += 1
+        self.take_reading(value, lower_is_worse=lower_is_worse)
+        self.last_triggered_at = at
+        self.cleared_at = None
+        return ["trigger_count", "last_value", "peak_value", "last_triggered_at", "cleared_at"]
+
+    def acknowledge(self, by, end: str, at) -> None:
+        """Someone took the alarm: who, when and at which end (escalation stops; see alerts.escalation.cancel)."""
+        self.acknowledged_at, self.acknowledged_by, self.acknowledged_via = at, by, end
+
+    def start_handling(self, at) -> None:
+        self.status = self.Status.HANDLING
+        self.handling_at = at
+
+    def close(self, by, disposition: str, at) -> None:
+        """Closed with its disposition (a real hazard also gets its ``hazard_id`` from the inspections app)."""
+        self.status = self.Status.CLOSED
+        self.closed_at, self.closed_by, self.disposition = at, by, disposition
+
 
 class AlertEvent(models.Model):
     """The history of an alarm, one line per change; its id is the version the ends catch up with."""

@@ -550,8 +550,9 @@ def _apply(rule: CompiledRule, device: dict, outcome: _Outcome, *, now: datetime
     changed: list[int] = []
     lower_is_worse = bool(rule.conditions) and rule.conditions[0].lower_is_worse
     unit_of = rule_cache.units
-    for at, value, metric in outcome.triggers:
-        alert = alarms.alarm_trigger(
+
+    def firing(metric: str) -> alarms.Firing:
+        return alarms.Firing(
             rule_id=rule.id,
             device_id=device["id"],
             apartment_id=device["apartment_id"],
@@ -559,31 +560,19 @@ def _apply(rule: CompiledRule, device: dict, outcome: _Outcome, *, now: datetime
             title=rule.name,
             metric=metric,
             unit=unit_of.get((device["device_type_id"], metric), ""),
-            value=value,
-            at=at,
             reopen_after=rule.reopen_after,
             lower_is_worse=lower_is_worse,
         )
+
+    for at, value, metric in outcome.triggers:
+        alert = alarms.alarm_trigger(firing=firing(metric), value=value, at=at)
         if alert is not None:
             changed.append(alert.id)
     if outcome.holds:
         at, value, metric = outcome.holds[-1]
         values = [v for _, v, _ in outcome.holds if v is not None]
         worst = (min(values) if lower_is_worse else max(values)) if values else None
-        alert = alarms.alarm_hold(
-            rule_id=rule.id,
-            device_id=device["id"],
-            apartment_id=device["apartment_id"],
-            severity=rule.severity,
-            title=rule.name,
-            metric=metric,
-            unit=unit_of.get((device["device_type_id"], metric), ""),
-            value=value,
-            worst=worst,
-            at=at,
-            reopen_after=rule.reopen_after,
-            lower_is_worse=lower_is_worse,
-        )
+        alert = alarms.alarm_hold(firing=firing(metric), value=value, worst=worst, at=at)
         if alert is not None:
             changed.append(alert.id)
     if outcome.late:

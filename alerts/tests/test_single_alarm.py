@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from alerts.alarms import alarm_trigger
+from alerts.factories import raise_alarm
 from alerts.models import Alert, AlertRule
 from conftest import require_service
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def trigger(rule: AlertRule, device, value: float, at, reopen_after: float = 300) -> Alert | None:
-    return alarm_trigger(
+    return raise_alarm(
         rule_id=rule.id, device_id=device.id, apartment_id=device.apartment_id, severity=rule.severity,
         title=rule.name, metric="wire_temp", unit="°C", value=value, at=at, reopen_after=reopen_after,
     )  # fmt: skip

@@ -96,7 +96,8 @@ def test_trends_cover_fourteen_days_ending_today(district):
 
 
 def test_alarms_count_by_kind_and_time_to_acknowledge(district, django_capture_on_commit_callbacks):
-    from alerts.alarms import alarm_acknowledge, alarm_trigger
+    from alerts.alarms import alarm_acknowledge
+    from alerts.factories import raise_alarm
     from alerts.models import AlertRule
     from sensors.factories import DeviceFactory
     from sensors.models import DeviceType
@@ -109,7 +110,7 @@ def test_alarms_count_by_kind_and_time_to_acknowledge(district, django_capture_o
     for r, metric in ((rule, "wire_temp"), (other_rule, "residual_current")):
         device = DeviceFactory(apartment=district.mine)
         raised.append(
-            alarm_trigger(
+            raise_alarm(
                 rule_id=r.pk,
                 device_id=device.pk,
                 apartment_id=district.mine.pk,

@@ -15,7 +15,8 @@ from accounts.models import Role
 
 @pytest.fixture
 def alarms(figures):
-    from alerts.alarms import alarm_acknowledge, alarm_trigger
+    from alerts.alarms import alarm_acknowledge
+    from alerts.factories import raise_alarm
     from alerts.models import AlertRule
     from sensors.models import DeviceType
 
@@ -28,7 +29,7 @@ def alarms(figures):
     other = list(figures.other.devices.order_by("pk"))
 
     def trigger(rule, device, title, minutes):
-        return alarm_trigger(rule_id=rule.pk, device_id=device.pk, apartment_id=device.apartment_id,
+        return raise_alarm(rule_id=rule.pk, device_id=device.pk, apartment_id=device.apartment_id,
                              severity=rule.severity, title=title, metric="wire_temp", unit="°C", value=90.0,
                              at=now - timedelta(minutes=minutes), reopen_after=0)  # fmt: skip
 

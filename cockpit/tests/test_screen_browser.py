@@ -69,9 +69,9 @@ def test_the_street_sees_the_district_live_and_drills_into_a_block(asgi_server, 
 
 
 def raise_wire_alarm(*, rule_id: int, device_id: int, apartment_id: int) -> None:
-    from alerts.alarms import alarm_trigger
+    from alerts.factories import raise_alarm
 
-    alarm_trigger(
+    raise_alarm(
         rule_id=rule_id,
         device_id=device_id,
         apartment_id=apartment_id,

@@ -61,7 +61,8 @@ MEASURE = """() => {
 def busy(district):
     """Both blocks placed and lived in, and twelve open alarms: the newest a minor one, nine critical (two of
     them acknowledged), two major."""
-    from alerts.alarms import alarm_acknowledge, alarm_trigger
+    from alerts.alarms import alarm_acknowledge
+    from alerts.factories import raise_alarm
     from alerts.models import Alert, AlertRule
     from sensors.models import Device, DeviceType
 
@@ -81,7 +82,7 @@ def busy(district):
     opened = []
     for i, device in enumerate(devices[:9]):
         opened.append(
-            alarm_trigger(
+            raise_alarm(
                 rule_id=critical.pk,
                 device_id=device.pk,
                 apartment_id=device.apartment_id,
@@ -95,11 +96,11 @@ def busy(district):
             )  # fmt: skip
         )
     for device in devices[9:11]:
-        alarm_trigger(rule_id=major.pk, device_id=device.pk, apartment_id=device.apartment_id, severity="major",
+        raise_alarm(rule_id=major.pk, device_id=device.pk, apartment_id=device.apartment_id, severity="major",
                       title="剩余电流 320 mA", metric="residual_current", unit="mA", value=320.0,
                       at=now - timedelta(minutes=20), reopen_after=0)  # fmt: skip
     last = devices[11]
-    alarm_trigger(rule_id=minor.pk, device_id=last.pk, apartment_id=last.apartment_id, severity="minor",
+    raise_alarm(rule_id=minor.pk, device_id=last.pk, apartment_id=last.apartment_id, severity="minor",
                   title="设备离线", metric="", unit="", value=None, at=now, reopen_after=0)  # fmt: skip
     for alert in opened[:2]:
         alarm_acknowledge(alert_id=alert.pk, by=district.users[Role.STREET_ADMIN], end="cockpit")
