@@ -48,7 +48,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import PG_URL, drop_database, publish_normal
+from common import PG_URL, drop_database, forget, publish_normal
 from production_keys import BENCH_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -555,19 +555,6 @@ def clean_redis(tag: str, queue: str) -> None:
     if keys:
         client.delete(*keys)
     client.delete("celery", queue)  # the bench's own database (13 by default): its default queue is ours
-
-
-def forget(client_id: str) -> None:
-    """End the consumer's persistent MQTT session so the broker keeps nothing for it."""
-    import paho.mqtt.client as mqtt
-
-    where = urlsplit(MQTT_URL)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    try:
-        client.connect(where.hostname or "127.0.0.1", where.port or 1883, clean_start=True)
-        client.disconnect()
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":

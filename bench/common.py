@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import time
+from urllib.parse import urlsplit
 
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 
 
 def publish_normal(client, keys: list[str], first: int, count: int, last_ts: dict[str, int]) -> int:
@@ -39,3 +41,16 @@ def drop_database(dbname: str) -> None:
             except psycopg.errors.ObjectInUse:
                 time.sleep(1)
         print(f"bench: could not drop {dbname}; drop it by hand", flush=True)
+
+
+def forget(client_id: str) -> None:
+    """End the consumer's persistent MQTT session so the broker keeps nothing for it."""
+    import paho.mqtt.client as mqtt
+
+    where = urlsplit(MQTT_URL)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    try:
+        client.connect(where.hostname or "127.0.0.1", where.port or 1883, clean_start=True)
+        client.disconnect()
+    except OSError:
+        pass

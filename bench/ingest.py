@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import PG_URL, drop_database
+from common import PG_URL, drop_database, forget
 from production_keys import BENCH_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -310,18 +310,6 @@ def raw_mqtt(args, keys: list[str], base_ms: int, tag: str) -> float:
     sub.disconnect()
     sub.loop_stop()
     return received[0] / (last[0] - start)
-
-
-def forget(client_id: str) -> None:
-    import paho.mqtt.client as mqtt
-
-    where = urlsplit(MQTT_URL)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    try:
-        client.connect(where.hostname or "127.0.0.1", where.port or 1883, clean_start=True)
-        client.disconnect()
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":
