@@ -12,7 +12,7 @@ from sensors.models import ReadingRollup
 
 
 def test_the_device_in_alarm_carries_its_alarm_and_an_honest_sparkline(client, figures):
-    from alerts.alarms import alarm_trigger
+    from alerts.factories import raise_alarm
     from alerts.models import AlertRule
     from sensors.models import DeviceType
 
@@ -25,7 +25,7 @@ def test_the_device_in_alarm_carries_its_alarm_and_an_honest_sparkline(client, f
                                      count=2, min_value=value, max_value=value, sum_value=2 * value)  # fmt: skip
         ReadingRollup.objects.create(period="hour", device=hot, metric="current", bucket=now - timedelta(hours=4 - h),
                                      count=1, min_value=3, max_value=3, sum_value=3)  # fmt: skip
-    alarm_trigger(rule_id=rule.pk, device_id=hot.pk, apartment_id=figures.mine.pk, severity="critical",
+    raise_alarm(rule_id=rule.pk, device_id=hot.pk, apartment_id=figures.mine.pk, severity="critical",
                   title="线缆温度过高 95°C", metric="wire_temp", unit="°C", value=95.0, at=timezone.now(),
                   reopen_after=0)  # fmt: skip
     client.force_login(figures.users[Role.STREET_ADMIN])
