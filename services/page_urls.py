@@ -7,6 +7,8 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from services.media import serve_media
+
 app_name = "h5"
 urlpatterns = [
     path(
@@ -18,4 +20,6 @@ urlpatterns = [
         ),
         name="index",
     ),
+    # Uploaded photos, each to whom may see it (services/media.py); the same with DEBUG on or off.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", serve_media, name="media"),
 ]
