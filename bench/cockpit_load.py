@@ -176,7 +176,7 @@ def main() -> None:
     try:
         t = time.perf_counter()
         manage(env, "migrate", "--noinput", "-v", "0")
-        manage(env, "seed_demo", "--residents", str(args.residents))
+        manage(env, "seed_demo", "--residents", str(args.residents), "--history-days", str(args.history_days))
         say(f"seeded in {time.perf_counter() - t:.0f} s")
         t = time.perf_counter()
         manage(env, "simulate", "--history-days", str(args.history_days), "--history-step", str(args.history_step))

@@ -106,9 +106,9 @@
         return `<div class="kw" data-key="${esc(p.key)}"><h3>${esc(p.title)}</h3>` +
           `<p class="nosource">${esc(p.no_source || gettext("数据来源尚未接入，暂不统计"))}</p></div>`;
       }
-      const dl = p.figures.map((f) => `<dt>${esc(f.label)}</dt><dd class="${f.value == null ? "pending" : ""}">` +
-        `${esc(f.value == null ? f.missing || PENDING : typeof f.value === "number" ? num(f.value) : f.value)}</dd>`)
-        .join("");
+      const dl = p.figures.map((f) => `<div class="f"><dt>${esc(f.label)}</dt><dd class="${f.value == null ?
+        "pending" : ""}">${esc(f.value == null ? f.missing || PENDING : typeof f.value === "number" ? num(f.value) :
+        f.value)}</dd></div>`).join("");
       const li = p.to_act.length ? p.to_act.map((a) => `<li data-block="${a.id}" title="${esc(a.detail)}">` +
         `${esc(a.name)}${a.detail ? `<span class="d">${esc(a.detail)}</span>` : ""}</li>`).join("") :
         `<li class="none">${esc(gettext("暂无待办"))}</li>`;
