@@ -12,6 +12,7 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
+from django.core import signing
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
@@ -23,6 +24,23 @@ from apartments.models import InspectionPhoto
 from apartments.scoping import scope_queryset
 from services import models as m
 from services.feedback import feedback_for_staff
+
+SALT = "services.media-link.v1"
+
+
+def signed_url(name: str) -> str:
+    """A link to ``name`` that works without a session for MEDIA_LINK_SECONDS: the API hands these to the resident's
+    client (an ``<img>`` sends no bearer token), after checking, as for any row, that the user may see it."""
+    stamp_and_signature = signing.TimestampSigner(salt=SALT).sign(name)[len(name) + 1 :]
+    return f"{settings.MEDIA_URL}{name}?sig={stamp_and_signature}"
+
+
+def _signature_ok(name: str, sig: str) -> bool:
+    try:
+        signing.TimestampSigner(salt=SALT).unsign(f"{name}:{sig}", max_age=settings.MEDIA_LINK_SECONDS)
+    except signing.BadSignature:
+        return False
+    return True
 
 
 def _by_file(model, name: str):
@@ -70,7 +88,8 @@ def may_see(user, name: str) -> bool | None:
 def serve_media(request: HttpRequest, name: str) -> HttpResponse:
     if ".." in name.split("/") or name.startswith("/"):
         raise Http404
-    allowed = may_see(request.user, name)
+    sig = request.GET.get("sig", "")
+    allowed = (sig and _signature_ok(name, sig)) or may_see(request.user, name)
     if not allowed:
         raise Http404  # not found and not yours look the same: nobody learns which files exist
     path = Path(settings.MEDIA_ROOT) / name
@@ -81,5 +100,5 @@ def serve_media(request: HttpRequest, name: str) -> HttpResponse:
         if not path.is_file():
             raise Http404
         response = FileResponse(path.open("rb"))
-    response["Cache-Control"] = "private, no-store" if request.user.is_authenticated else "public, max-age=3600"
+    response["Cache-Control"] = "private, max-age=600" if sig else "private, no-store"
     return response

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from services.jobs import EDITABLE_FIELDS
+from services.media import signed_url
 from services.models import (
     Appointment,
     Article,
@@ -60,10 +63,27 @@ def validate_phone(value: str) -> str:
 
 
 class PhotoSerializer(serializers.Serializer):
-    image = serializers.ImageField(read_only=True)
-    thumbnail = serializers.ImageField(read_only=True)
+    """Links signed for MEDIA_LINK_SECONDS (services/media.py): the client's <img> carries no bearer token."""
+
+    image = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
     width = serializers.IntegerField(read_only=True)
     height = serializers.IntegerField(read_only=True)
+
+    def _link(self, file) -> str | None:
+        if not file:
+            return None
+        url = signed_url(file.name)
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, obj) -> str | None:
+        return self._link(obj.image)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail(self, obj) -> str | None:
+        return self._link(obj.thumbnail)
 
 
 # --- jobs ----------------------------------------------------------------------------------------

@@ -206,6 +206,8 @@ MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Behind nginx: the app checks who may see a photo, then answers X-Accel-Redirect to this internal location
 # (e.g. "/protected-media/"); empty: the app streams the file itself (services/media.py).
 MEDIA_ACCEL_REDIRECT = envstr("MEDIA_ACCEL_REDIRECT", "")
+# Photo links the API hands out (signed, no session needed) work this long.
+MEDIA_LINK_SECONDS = envint("MEDIA_LINK_SECONDS", 3600)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -48,3 +48,24 @@ def test_photos_are_served_to_whom_may_see_them(settings, district, make_user):
         assert get(stranger, repair_url).status_code == 404
     assert get(owner, "/media/services/../../etc/passwd").status_code == 404
     assert get(owner, "/media/services/2026/12/none.jpg").status_code == 404
+
+
+def test_the_api_hands_out_signed_links_that_work_without_a_session_and_only_for_that_file(
+    settings, district, make_user
+):
+    settings.DEBUG = False
+    owner = make_user(Role.RESIDENT)
+    TenancyFactory(resident=ResidentFactory(user=owner), room=district.mine.rooms.first())
+    repair_submit(by=owner, category="water", description="漏水", phone="13800000000",
+                  photos=[clean_image(jpeg().getvalue())])  # fmt: skip
+    client = APIClient()
+    client.force_authenticate(owner)
+    photo = client.get("/api/v1/my/repairs/").json()["results"][0]["photos"][0]
+    link = photo["thumbnail"]
+    assert "?sig=" in link
+    path = link.split("testserver", 1)[-1]
+    assert APIClient().get(path).status_code == 200  # no session, no token: the signature is the permission
+    name, sig = path.split("?sig=")
+    assert APIClient().get(f"{name}?sig={sig[:-2]}xx").status_code == 404
+    other = photo["image"].split("testserver", 1)[-1].split("?")[0]
+    assert APIClient().get(f"{other}?sig={sig}").status_code == 404  # a signature opens its own file only
