@@ -260,6 +260,8 @@ API_RULES: dict[str, R] = {
     # cockpit
     "v1:cockpit-overview": R(GET=COCKPIT),
     "v1:cockpit-block": R(GET=COCKPIT, obj="apartment"),
+    "v1:cockpit-alarms": R(GET=COCKPIT),
+    "v1:cockpit-alarm-timeline": R(GET=COCKPIT, obj="alarm"),
 }
 
 # Some POSTs validate their body before they look the object up; these bodies pass validation, so the
