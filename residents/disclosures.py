@@ -17,6 +17,8 @@ ACTIONS = {
     "pii.read": _("查看完整个人信息"),
     "face.enrolled_by_staff": _("物业代录人脸"),
     "face.consent_withdrawn": _("撤回人脸识别同意"),
+    "face.door_granted": _("授权刷脸进入公寓 (工作人员)"),
+    "face.door_grant_revoked": _("撤销刷脸授权"),
     "resident.anonymised": _("个人信息已删除 (匿名化)"),
 }
 FIELD_NAMES = {

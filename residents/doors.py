@@ -27,6 +27,7 @@ from residents.models import (
     AccessEvent,
     DoorQrUse,
     FaceConsent,
+    FaceDoorGrant,
     PinLockout,
     Resident,
     SuspiciousMovement,
@@ -227,8 +228,13 @@ def identify_qr(token: str) -> Identity:
 
 
 def entitled_to(resident_id: int, device: Device) -> bool:
-    """Whether the person may be recognised by face at ``device``: they live in its block now."""
-    return Tenancy.objects.active().filter(resident_id=resident_id, room__apartment_id=device.apartment_id).exists()
+    """Whether the person may be recognised by face at ``device``: they live in its block now, or are staff
+    explicitly granted its doors."""
+    lives_here = Tenancy.objects.active().filter(resident_id=resident_id, room__apartment_id=device.apartment_id)
+    granted = FaceDoorGrant.objects.filter(
+        resident_id=resident_id, apartment_id=device.apartment_id, revoked_at__isnull=True
+    )
+    return lives_here.exists() or granted.exists()
 
 
 def identify_employee_no(employee_no: str, device: Device) -> Identity:
@@ -271,6 +277,11 @@ def _decide(device: Device, identity: Identity) -> tuple[str, str, Tenancy | Non
         if identity.problem:
             return Decision.DENY_INVALID, identity.problem, None
         return Decision.DENY_UNKNOWN, _("人脸未匹配到任何登记住户"), None
+    grant = FaceDoorGrant.objects.filter(
+        resident=identity.resident, apartment_id=device.apartment_id, revoked_at__isnull=True
+    ).first()
+    if grant is not None:
+        return Decision.OPEN, _("授权工作人员: %(reason)s") % {"reason": grant.reason}, None
     tenancies = list(Tenancy.objects.filter(resident=identity.resident).select_related("room", "registration"))
     here = next((t for t in tenancies if t.check_out is None and t.room.apartment_id == device.apartment_id), None)
     if here is not None:

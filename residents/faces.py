@@ -33,6 +33,7 @@ from accounts.models import User
 from residents.models import (
     AccessEvent,
     FaceConsent,
+    FaceDoorGrant,
     FaceEnrolment,
     FaceIndexBucket,
     NoticeStatus,
@@ -101,7 +102,7 @@ def consent_withdraw(*, resident: Resident, by: User | None, request=None) -> in
 def face_data_delete(*, resident: Resident) -> int:
     deleted, _ = FaceEnrolment.objects.filter(resident=resident).delete()
     if deleted:
-        face_index_changed([_bucket_of(resident.pk)])
+        face_index_changed(_buckets_of(resident.pk))
     return deleted
 
 
@@ -218,7 +219,7 @@ def face_enrol(*, resident: Resident, photo: bytes, by: User) -> FaceEnrolment:
         photo_encrypted=encrypt_bytes(cleaned) if settings.FACE_KEEP_PHOTOS else None,
         created_by=by,
     )
-    face_index_changed([_bucket_of(resident.pk)])
+    face_index_changed(_buckets_of(resident.pk))
     return enrolment
 
 
@@ -342,8 +343,11 @@ def purge_expired_face_data(*, now=None) -> dict[str, int]:
         .annotate(left_on=Subquery(last_check_out[:1]))
         .filter(left_on__lte=cutoff)
     )
-    never_housed = not_living_here.exclude(Exists(tenancies)).filter(
-        created_at__lte=now - timedelta(days=settings.FACE_UNHOUSED_RETENTION_DAYS)
+    granted = FaceDoorGrant.objects.filter(resident=OuterRef("resident"), revoked_at__isnull=True)
+    never_housed = (
+        not_living_here.exclude(Exists(tenancies))
+        .exclude(Exists(granted))
+        .filter(created_at__lte=now - timedelta(days=settings.FACE_UNHOUSED_RETENTION_DAYS))
     )
     gone = list(left.values_list("pk", flat=True)) + list(never_housed.values_list("pk", flat=True))
     with transaction.atomic():
@@ -428,6 +432,36 @@ def _bucket_of(resident_id: int) -> int:
     return apartment_id or NO_BLOCK
 
 
+def _buckets_of(resident_id: int) -> list[int]:
+    """Every block whose doors know this person: where they live, and where staff are granted."""
+    granted = FaceDoorGrant.objects.filter(resident_id=resident_id, revoked_at__isnull=True)
+    return [_bucket_of(resident_id), *granted.values_list("apartment_id", flat=True)]
+
+
+@transaction.atomic
+def face_grant(*, resident: Resident, apartment, reason: str, by: User) -> FaceDoorGrant:
+    """Let a member of staff in by face at one block's doors (explicit, audited, revocable)."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(gettext("请写明授权事由"), code="reason_required")
+    grant, _created = FaceDoorGrant.objects.get_or_create(
+        resident=resident, apartment=apartment, revoked_at=None, defaults={"reason": reason[:255], "granted_by": by}
+    )
+    audit_record(actor=by, action="face.door_granted", target=resident, reason=f"{apartment}: {reason}"[:255])
+    face_index_changed([apartment.pk])
+    return grant
+
+
+@transaction.atomic
+def face_grant_revoke(*, grant: FaceDoorGrant, by: User) -> FaceDoorGrant:
+    if grant.revoked_at is None:
+        grant.revoked_at = timezone.now()
+        grant.save(update_fields=["revoked_at"])
+        audit_record(actor=by, action="face.door_grant_revoked", target=grant.resident, reason=str(grant.apartment))
+        face_index_changed([grant.apartment_id])
+    return grant
+
+
 def face_index_changed(apartment_ids) -> None:
     """Bump the versions of the given blocks' face matrices (None = people without a block)."""
     buckets = {a or NO_BLOCK for a in apartment_ids}
@@ -505,6 +539,8 @@ class FaceIndex:
                     "bucket", "resident_id", "encoding_encrypted"
                 ):
                     grouped.setdefault(bucket or NO_BLOCK, []).append((resident_id, bytes(token)))
+                for apartment_id, resident_id, token in self._granted_rows():
+                    grouped.setdefault(apartment_id, []).append((resident_id, token))
                 self._buckets = {b: _bucket_from_rows(versions.get(b, 0), rows) for b, rows in grouped.items()}
             else:
                 for bucket, version in versions.items():
@@ -517,7 +553,23 @@ class FaceIndex:
         qs = self._enrolments_with_bucket()
         qs = qs.filter(bucket__isnull=True) if bucket == NO_BLOCK else qs.filter(bucket=bucket)
         rows = [(r, bytes(t)) for r, t in qs.values_list("resident_id", "encoding_encrypted")]
+        if bucket != NO_BLOCK:
+            rows += self._granted_rows(apartment_id=bucket)
         return _bucket_from_rows(version, rows)
+
+    @staticmethod
+    def _granted_rows(apartment_id: int | None = None) -> list[tuple[int, bytes]]:
+        """Encodings of staff explicitly granted a block's doors (FaceDoorGrant), as (apartment, resident, token)."""
+        grants = FaceDoorGrant.objects.filter(revoked_at__isnull=True)
+        if apartment_id is not None:
+            grants = grants.filter(apartment_id=apartment_id)
+        granted = dict(grants.values_list("resident_id", "apartment_id"))
+        rows = FaceEnrolment.objects.filter(resident_id__in=list(granted)).values_list(
+            "resident_id", "encoding_encrypted"
+        )
+        if apartment_id is not None:
+            return [(r, bytes(t)) for r, t in rows]
+        return [(granted[r], r, bytes(t)) for r, t in rows]
 
     def load_synthetic(self, buckets: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
         """Benchmarks only: add (resident ids, encodings) per bucket without the database."""

@@ -642,3 +642,33 @@ class PinLockout(models.Model):
     class Meta:
         verbose_name = _("密码锁定")
         verbose_name_plural = _("密码锁定")
+
+
+class FaceDoorGrant(models.Model):
+    """Staff (a cleaner, a guard: a person with a record and a consented face) explicitly let in by face at one
+    block's doors, besides the people living there; ends when revoked."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="face_door_grants"
+    )
+    apartment = models.ForeignKey(
+        "apartments.Apartment", verbose_name=_("公寓"), on_delete=models.CASCADE, related_name="face_door_grants"
+    )
+    reason = models.CharField(_("事由"), max_length=255, help_text=_("如: 保洁员、保安"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("授权人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("刷脸授权 (工作人员)")
+        verbose_name_plural = _("刷脸授权 (工作人员)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "apartment"], condition=Q(revoked_at__isnull=True), name="one_active_face_grant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} @ {self.apartment}"

@@ -882,6 +882,7 @@ ADMIN_RULES: dict[str, dict[str, str]] = {
     "residents.faceconsent": {STREET: "vc", MANAGER: "vc", SUPER: "vc"},
     "residents.faceenrolment": {STREET: "v", MANAGER: "v"},
     "residents.accesscredential": {STREET: "v", MANAGER: "v"},
+    "residents.facedoorgrant": {STREET: "va", MANAGER: "va"},
     "residents.accessevent": {STREET: "v", MANAGER: "v", GRID: "v", INSPECTOR: "v", POLICE: "v"},
     "residents.tenancyrequest": {STREET: "vc", MANAGER: "vc", GRID: "v", SUPER: "vcd"},
     "residents.notice": {role: "v" for role in STAFF | {SUPER}},  # each sees only their own notices

@@ -289,3 +289,38 @@ def test_a_door_qr_code_opens_once(housed, door):
     second = door.client().post("/api/v1/doors/entry/", {"method": "qr", "credential": token}, format="json").json()
     assert first["open"] is True
     assert second["open"] is False and "只能开门一次" in second["message"]
+
+
+def test_staff_explicitly_granted_open_by_face_only_where_granted_until_revoked(
+    district, door, other_door, make_user, client
+):
+    from residents.factories import ResidentFactory
+    from residents.models import FaceDoorGrant
+    from residents.tests.conftest import admin_as
+
+    cleaner = ResidentFactory(user=make_user(role=Role.RESIDENT))  # staff: a record and a consented face, no room
+    assert self_enrol(cleaner, "rose_leslie", "img1.jpg").status_code == 201
+    assert at_door(door, "rose_leslie", "img2.jpg")["decision"] == "deny_unknown"  # not granted yet
+    manager = admin_as(client, district.users[Role.PROPERTY_MANAGER])
+    # The manager can grant only the blocks their company runs.
+    refused = client.post(
+        "/admin/residents/facedoorgrant/add/",
+        {"resident": cleaner.pk, "apartment": district.other.pk, "reason": "保洁员"},
+    )
+    assert refused.status_code == 200 and not FaceDoorGrant.objects.exists()
+    client.post(
+        "/admin/residents/facedoorgrant/add/",
+        {"resident": cleaner.pk, "apartment": district.mine.pk, "reason": "保洁员"},
+    )
+    grant = FaceDoorGrant.objects.get()
+    assert grant.granted_by == manager
+    body = at_door(door, "rose_leslie", "img2.jpg")
+    assert body["open"] is True and "授权工作人员" in body["reason"]
+    assert at_door(other_door, "rose_leslie", "img2.jpg")["decision"] == "deny_unknown"  # elsewhere: nobody
+    assert faces.purge_expired_face_data()["encodings"] == 0  # granted staff keep their face
+    client.post(
+        "/admin/residents/facedoorgrant/",
+        {"action": "revoke", "_selected_action": [grant.pk]},
+    )
+    assert at_door(door, "rose_leslie", "img2.jpg")["decision"] == "deny_unknown"
+    assert AuditEntry.objects.filter(action="face.door_granted", target_id=str(cleaner.pk)).exists()
