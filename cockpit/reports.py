@@ -7,12 +7,12 @@ precomputed figures, so the two files always agree with each other and with the 
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from apartments.models import Apartment
@@ -80,6 +80,7 @@ def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[s
         (_("待回复诉求"), _show(add("feedback_open"))),
         (_("本周入住 / 退房"), f"{sum(r['check_ins'] for r in daily)} / {sum(r['check_outs'] for r in daily)}"),
     ]
+    compare = _comparison(scope, start, end, daily)
     ranked = sorted(figs, key=lambda f: (-f.risk_score, f.apartment.code))
     to_act = [block_row(f) for f in ranked if f.risk_score > 0][:10]
     state_counts = {str(s.label): sum(1 for f in figs if f.state == s.value) for s in BlockState}
@@ -94,7 +95,104 @@ def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[s
         "to_act": to_act,
         "states": state_counts,
         "single_block": apartment is not None,
+        "compare": compare,
+        "block_alarms": _block_alarms(scope, start, end),
+        "written": _written_summary(daily, compare, figs, to_act, add),
     }
+
+
+COMPARED = [
+    ("alarms", gettext_lazy("报警")),
+    ("check_ins", gettext_lazy("入住")),
+    ("check_outs", gettext_lazy("退房")),
+    ("registrations", gettext_lazy("居住登记")),
+    ("door", gettext_lazy("门禁通行")),
+]
+
+
+def _comparison(scope: list[int], start: date, end: date, daily: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This week against the week before (环比) and against the weekly average of the last 30 days."""
+    sums = day_sums(scope, end - timedelta(days=29), start - timedelta(days=1))
+    before = start - timedelta(days=7)
+
+    def week(figure_prefix: str, first: date, last: date) -> float:
+        return sum(v for (d, f), v in sums.items() if first <= d <= last and f.startswith(figure_prefix))
+
+    prefixes = {"alarms": "alarms:", "check_ins": "check_ins", "check_outs": "check_outs",
+                "registrations": "registrations", "door": "door:"}  # fmt: skip
+    rows = []
+    for key, label in COMPARED:
+        this = sum(r[key] for r in daily)
+        last = int(week(prefixes[key], before, start - timedelta(days=1)))
+        month = round((week(prefixes[key], end - timedelta(days=29), start - timedelta(days=1)) + this) * 7 / 30, 1)
+        rows.append({"key": key, "label": str(label), "this": this, "last": last, "change": _change(this, last),
+                     "month_weekly": month, "vs_month": _change(this, month)})  # fmt: skip
+    return rows
+
+
+def _change(now: float, before: float) -> str:
+    if not before:
+        return "—" if not now else _("新增")
+    return f"{100 * (now - before) / before:+.1f}%"
+
+
+def _block_alarms(scope: list[int], start: date, end: date) -> list[dict[str, Any]]:
+    """Each block's alarms raised in the week, blocks with the most first."""
+    from alerts.models import Alert
+
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+    rows = (
+        Alert.objects.filter(apartment_id__in=scope, raised_at__gte=since, raised_at__lt=until)
+        .select_related("apartment")
+        .order_by("apartment__code", "raised_at")
+    )
+    blocks: dict[int, dict[str, Any]] = {}
+    for a in rows:
+        block = blocks.setdefault(a.apartment_id, {"name": a.apartment.name, "code": a.apartment.code, "alarms": []})
+        block["alarms"].append(
+            {
+                "at": timezone.localtime(a.raised_at).strftime("%m-%d %H:%M"),
+                "title": a.title,
+                "severity": str(a.get_severity_display()),
+                "status": str(a.get_status_display()),
+            }  # fmt: skip
+        )
+    return sorted(blocks.values(), key=lambda b: (-len(b["alarms"]), b["code"]))
+
+
+def _written_summary(daily, compare, figs, to_act, add) -> str:
+    """The week in a few sentences, numbers included."""
+    by_key = {c["key"]: c for c in compare}
+    alarms = by_key["alarms"]
+    diff = alarms["this"] - alarms["last"]
+    if diff > 0:
+        trend = _("比上周多%(n)d起") % {"n": diff}
+    elif diff < 0:
+        trend = _("比上周少%(n)d起") % {"n": -diff}
+    else:
+        trend = _("与上周持平")
+    parts = [
+        _("本周共发生报警%(n)d起，%(trend)s，近30天平均每周%(month)s起。")
+        % {"n": alarms["this"], "trend": trend, "month": alarms["month_weekly"]},
+        _("新入住%(ins)d人，退房%(outs)d人，办理居住登记%(regs)d人。")
+        % {
+            "ins": by_key["check_ins"]["this"],
+            "outs": by_key["check_outs"]["this"],
+            "regs": by_key["registrations"]["this"],
+        },  # fmt: skip
+        _("截至目前，仍有%(open)s起报警未处置，%(hazards)s项隐患未整改（其中%(overdue)s项已逾期）。")
+        % {
+            "open": _show(add("alarms_open")),
+            "hazards": _show(add("hazards_open")),
+            "overdue": _show(add("hazards_overdue")),
+        },  # fmt: skip
+    ]
+    if to_act:
+        top = to_act[0]
+        parts.append(_("风险最高的是%(name)s（风险分%(score)d），请优先处置。") % {"name": top["name"],
+                     "score": top["risk_score"]})  # fmt: skip
+    return "".join(parts)
 
 
 def _show(value: int | None) -> int | str:
@@ -135,7 +233,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     title = ParagraphStyle("t", fontName=FONT, fontSize=18, leading=24, spaceAfter=4)
-    h2 = ParagraphStyle("h", fontName=FONT, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
+    h2 = ParagraphStyle("h", fontName=FONT, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4, keepWithNext=1)
     body = ParagraphStyle("b", fontName=FONT, fontSize=9.5, leading=13)
     grid = TableStyle(
         [
@@ -148,7 +246,9 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     story: list = [
         Paragraph(data["title"], title),
         Paragraph(_period(data), body),
-        Spacer(1, 4 * mm),
+        Spacer(1, 3 * mm),
+        Paragraph(data["written"], body),
+        Spacer(1, 2 * mm),
         Paragraph(_("一、总体情况"), h2),
     ]
     pairs = data["summary"]
@@ -159,7 +259,13 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     summary_table = Table(rows, colWidths=[38 * mm, 42 * mm, 38 * mm, 42 * mm])
     summary_style = [("FONT", (0, 0), (-1, -1), FONT, 9.5), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
     summary_table.setStyle(TableStyle([*summary_style, *grid.getCommands()[1:2]]))
-    story += [summary_table, Paragraph(_("二、每日走势"), h2), _daily_chart(data), Spacer(1, 2 * mm)]
+    compare_rows = [[_("指标"), _("本周"), _("上周"), _("环比"), _("近30天周均"), _("较周均")]] + [
+        [c["label"], c["this"], c["last"], c["change"], c["month_weekly"], c["vs_month"]] for c in data["compare"]
+    ]
+    compare_table = Table(compare_rows, colWidths=[34 * mm, 22 * mm, 22 * mm, 24 * mm, 30 * mm, 24 * mm])
+    compare_table.setStyle(grid)
+    story += [summary_table, Paragraph(_("与上周、近30天比较"), h2), compare_table]
+    story += [Paragraph(_("二、每日走势"), h2), _daily_chart(data), Spacer(1, 2 * mm)]
     daily_rows = [_daily_header()] + [
         [r["day"], r["alarms"], r["check_ins"], r["check_outs"], r["registrations"], r["door"]] for r in data["daily"]
     ]
@@ -188,13 +294,52 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         story.append(act)
     else:
         story.append(Paragraph(_("无需重点处置的公寓。"), body))
+    story.append(Paragraph(_("五、各公寓本周报警"), h2))
+    if data["block_alarms"]:
+        alarm_rows = [[_("公寓"), _("时间"), _("报警"), _("级别"), _("状态")]]
+        for b in data["block_alarms"]:
+            for i, a in enumerate(b["alarms"]):
+                alarm_rows.append([Paragraph(b["name"], body) if i == 0 else "", a["at"], Paragraph(a["title"], body),
+                                   a["severity"], a["status"]])  # fmt: skip
+        alarm_table = Table(alarm_rows, colWidths=[40 * mm, 24 * mm, 56 * mm, 18 * mm, 22 * mm], repeatRows=1)
+        alarm_table.setStyle(grid)
+        story.append(alarm_table)
+    else:
+        story.append(Paragraph(_("本周无报警记录。"), body))
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm
     )
     doc.title = data["title"]
-    doc.build(story)
+    doc.build(story, canvasmaker=_numbered_canvas(FONT))
     return out.getvalue()
+
+
+def _numbered_canvas(font: str):
+    """A canvas that writes "第 n 页，共 m 页" at the foot of every page (m known once all pages are laid out)."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    class Numbered(canvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(font, 8.5)
+                footer = _("第 %(page)d 页，共 %(pages)d 页") % {"page": self._pageNumber, "pages": total}
+                self.drawCentredString(self._pagesize[0] / 2, 10 * mm, footer)
+                super().showPage()
+            super().save()
+
+    return Numbered
 
 
 def _daily_chart(data: dict[str, Any]):
@@ -306,6 +451,22 @@ def render_xlsx(data: dict[str, Any]) -> bytes:
         act.append([r["code"], r["name"], r["state_label"], r["risk_score"], _reasons(r)])
     act.column_dimensions["B"].width = 24
     act.column_dimensions["E"].width = 70
+
+    cmp_ws = wb.create_sheet(_("环比"))
+    cmp_ws.append([_("指标"), _("本周"), _("上周"), _("环比"), _("近30天周均"), _("较周均")])
+    for c in data["compare"]:
+        cmp_ws.append([c["label"], c["this"], c["last"], c["change"], c["month_weekly"], c["vs_month"]])
+    cmp_ws.append([])
+    cmp_ws.append([data["written"]])
+    cmp_ws.column_dimensions["A"].width = 16
+
+    per_block = wb.create_sheet(_("各公寓报警"))
+    per_block.append([_("编号"), _("公寓"), _("时间"), _("报警"), _("级别"), _("状态")])
+    for b in data["block_alarms"]:
+        for a in b["alarms"]:
+            per_block.append([b["code"], b["name"], a["at"], a["title"], a["severity"], a["status"]])
+    per_block.column_dimensions["B"].width = 24
+    per_block.column_dimensions["D"].width = 36
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -91,7 +91,7 @@ def test_the_weekly_report_follows_the_language(client, figures):
     client.force_login(figures.users[Role.STREET_ADMIN])
     response = client.get(f"/cockpit/reports/weekly.xlsx?block={figures.mine.pk}", **EN)
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Overview", "Day by day", "Alarms by kind", "To act on"]
+    assert book.sheetnames == ["Overview", "Day by day", "Alarms by kind", "To act on", "Change", "Alarms by block"]
     assert book["Overview"]["A1"].value.endswith("weekly safety report")
     summary = {row[0]: row[1] for row in book["Overview"].iter_rows(min_row=5, values_only=True)}
     assert summary["Residents"] == 3

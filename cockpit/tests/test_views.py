@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Role
 from cockpit.tests.factories import populate
+from conftest import screenshot_dir
 
 
 def test_the_street_admin_opens_the_big_screen_with_its_figures_embedded(client, figures):
@@ -94,7 +95,7 @@ def test_the_weekly_report_of_a_block_comes_as_a_spreadsheet_with_a_chart(client
     response = client.get(f"/cockpit/reports/weekly.xlsx?block={figures.mine.pk}")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["总体情况", "每日走势", "报警分类", "重点处置"]
+    assert book.sheetnames == ["总体情况", "每日走势", "报警分类", "重点处置", "环比", "各公寓报警"]
     assert "新华工业园6号公寓" in book["总体情况"]["A1"].value
     summary = {row[0]: row[1] for row in book["总体情况"].iter_rows(min_row=5, values_only=True)}
     assert summary["在住人数"] == 3
@@ -118,3 +119,35 @@ def test_a_report_counts_what_happened_since_the_last_refresh(client, figures):
     assert summary["在住人数"] == 7
     days = list(book["每日走势"].iter_rows(min_row=2, values_only=True))
     assert sum(row[2] for row in days) == 7  # check-ins of the week, today's four included
+
+
+def test_the_weekly_report_compares_writes_a_summary_and_lists_each_blocks_alarms(client, figures):
+    from alerts.factories import raise_alarm
+    from alerts.models import AlertRule
+    from sensors.models import DeviceType
+
+    rule = AlertRule.objects.create(code="t_wire", name="线缆温度过高", severity="critical",
+                                    device_type=DeviceType.objects.get(code="smart_electricity"))  # fmt: skip
+    device = figures.mine.devices.first()
+    raise_alarm(rule_id=rule.pk, device_id=device.pk, apartment_id=figures.mine.pk, severity="critical",
+                title="线缆温度过高 95°C", metric="wire_temp", unit="°C", value=95.0, at=timezone.now(),
+                reopen_after=0)  # fmt: skip
+    client.force_login(figures.users[Role.STREET_ADMIN])
+    from cockpit.reports import weekly_data
+
+    data = weekly_data(figures.users[Role.STREET_ADMIN], apartment=None, end=timezone.localdate())
+    alarms = next(c for c in data["compare"] if c["key"] == "alarms")
+    assert alarms["this"] == 1 and alarms["last"] == 0 and alarms["change"] == "新增"
+    assert data["written"].startswith("本周共发生报警1起，比上周多1起")
+    assert "仍有1起报警未处置" in data["written"]
+    assert data["block_alarms"][0]["name"] == "新华工业园6号公寓"
+    assert data["block_alarms"][0]["alarms"][0]["title"] == "线缆温度过高 95°C"
+
+    pdf = client.get("/cockpit/reports/weekly.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    (screenshot_dir() / "cockpit-weekly.pdf").write_bytes(pdf.content)
+    book = load_workbook(io.BytesIO(client.get("/cockpit/reports/weekly.xlsx").content))
+    rows = list(book["各公寓报警"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][1] == "新华工业园6号公寓" and rows[0][3] == "线缆温度过高 95°C"
+    compare = {r[0]: r for r in book["环比"].iter_rows(min_row=2, values_only=True) if r and r[0]}
+    assert compare["报警"][1:4] == (1, 0, "新增")
