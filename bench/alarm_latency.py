@@ -495,7 +495,7 @@ def overload(args, env: dict, db_url: str, tag: str, cockpit, published, ingest_
     say(f"bench: drain rate {drain:,.0f} data points/s (burst published at {burst_rate:,.0f} points/s)")
 
     target = args.factor * drain / POINTS_PER_MESSAGE  # messages per second
-    publishers = max(1, math.ceil(target / 3000))
+    publishers = max(1, math.ceil(target / 600))  # one publisher process did ~1,000 messages/s on the loaded machine
     stop = mp.Event()
     started_count = published.value
     say(f"bench: background at {args.factor}x drain: {target * POINTS_PER_MESSAGE:,.0f} points/s "
