@@ -372,7 +372,7 @@ def main() -> None:
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         ))  # fmt: skip
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
+        for _ in range(900):  # up to ~90 s: uvicorn on a loaded machine
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
@@ -382,7 +382,7 @@ def main() -> None:
                 time.sleep(0.1)
         cockpit = Cockpit(f"ws://127.0.0.1:{port}/ws/alerts/?end=cockpit", base, session_key)
         cockpit.thread.start()
-        if not cockpit.ready.wait(20):
+        if not cockpit.ready.wait(90):  # uvicorn on a loaded machine takes a while
             raise SystemExit("bench: the cockpit WebSocket did not connect")
         workers_ready([queue, alarm_queue, "celery"])
         time.sleep(5)  # the consumer up and subscribed
