@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apartments.models import Enterprise, Room
@@ -426,6 +427,7 @@ class JourneySerializer(serializers.Serializer):
     registration_deadline_days = serializers.IntegerField()
 
 
+@extend_schema_serializer(component_name="ResidentNotice")  # services has its own "Notice" (district notices)
 class NoticeSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
