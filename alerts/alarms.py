@@ -1,6 +1,8 @@
 """The alarm lifecycle: raised → acknowledged → being handled → closed with a disposition.
 
-One open alarm per (device, rule) is guaranteed by the partial unique index ``alert_one_open_per_device_rule``:
+One open alarm per (device, incident) is guaranteed by the partial unique index ``alert_one_open_per_device_incident``
+(an incident groups the rules of one hazard, e.g. the wire's fast rise, warning and critical levels: one alarm whose
+severity climbs; a rule without one is its own incident):
 when two workers open the same alarm at once, the loser's insert fails and it updates the winner's row.
 Every change writes an ``AlertEvent`` through ``alerts.history`` (its id becomes the alarm's ``version``; it is
 pushed to the three ends after commit).
@@ -21,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from alerts import escalation, queue
 from alerts.history import alarm_event_record
-from alerts.models import Alert, AlertEvent, AlertRule, End
+from alerts.models import SEVERITY_RANK, Alert, AlertEvent, AlertRule, End
 from apartments.hazards import hazard_create_from_alarm
 from apartments.scoping import scope_queryset
 from sensors.models import Device
@@ -61,37 +63,59 @@ class Firing:
     unit: str
     reopen_after: float  # seconds after the last alarm closed during which the rule opens none (flapping)
     lower_is_worse: bool = False
+    incident: str = ""  # the rules of one incident share one alarm per device (blank: the rule's own code)
 
 
-def alarm_trigger(*, firing: Firing, value: float | None, at: datetime, detail: dict | None = None) -> Alert | None:
-    """A rule started firing: update the open alarm (count, last value, peak) or open one.
+def _incident(firing: Firing) -> str:
+    if firing.incident:
+        return firing.incident
+    row = AlertRule.objects.filter(pk=firing.rule_id).values_list("incident", "code").first()
+    return (row[0] or row[1]) if row else ""
 
-    Answers None when the rule's last alarm closed less than ``firing.reopen_after`` seconds ago (flapping).
+
+def alarm_trigger(
+    *, firing: Firing, value: float | None, at: datetime, detail: dict | None = None, now: datetime | None = None
+) -> Alert | None:
+    """A rule started firing: update the incident's open alarm (count, last value, peak; its severity climbs when
+    this rule is more severe) or open one.
+
+    ``at`` is when it happened (the reading's time), ``now`` when the platform learned of it. Answers None when the
+    incident's last alarm closed less than ``firing.reopen_after`` seconds ago (flapping).
     """
+    now = now or timezone.now()
+    incident = _incident(firing)
     with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
-        alert = _open_alarm(firing.device_id, firing.rule_id)
+        alert = _open_alarm(firing.device_id, incident)
         if alert is not None:
+            if SEVERITY_RANK[firing.severity] < SEVERITY_RANK[alert.severity]:
+                return _climb(alert, firing, value, at, now)
             return _retrigger(alert, value, at, firing.lower_is_worse)
-        return _open_new(firing, value, at, detail or {})
+        return _open_new(firing, incident, value, at, now, detail or {})
 
 
-def alarm_hold(*, firing: Firing, value: float | None, worst: float | None, at: datetime) -> Alert | None:
+def alarm_hold(
+    *, firing: Firing, value: float | None, worst: float | None, at: datetime, now: datetime | None = None
+) -> Alert | None:
     """The rule keeps firing: keep the open alarm's last value and peak, or open it once flapping allows."""
+    now = now or timezone.now()
+    incident = _incident(firing)
     with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
-        alert = _open_alarm(firing.device_id, firing.rule_id)
+        alert = _open_alarm(firing.device_id, incident)
         if alert is None:
-            return _open_new(firing, value, at, {})
+            return _open_new(firing, incident, value, at, now, {})
+        if SEVERITY_RANK[firing.severity] < SEVERITY_RANK[alert.severity]:  # a worse rule kept firing after a close
+            return _climb(alert, firing, worst, at, now)
         # No event and no push for a mere new value: the ends are not told "still burning" every second.
         alert.take_reading(value, worst=worst, lower_is_worse=firing.lower_is_worse)
         Alert.objects.filter(pk=alert.pk).update(last_value=alert.last_value, peak_value=alert.peak_value)
         return None
 
 
-def alarm_clear(*, rule_id: int, device_id: int | None, at: datetime, value: float | None = None) -> Alert | None:
-    """The condition cleared: the alarm says so (with the reading that cleared it as its latest value), and stays
-    until someone acknowledges and closes it."""
+def alarm_clear(*, incident: str, device_id: int | None, at: datetime, value: float | None = None) -> Alert | None:
+    """The incident's condition cleared (every rule of it): the alarm says so (with the reading that cleared it as
+    its latest value), and stays until someone acknowledges and closes it."""
     with transaction.atomic(savepoint=False):  # inside the ingest transaction: no savepoint round trips
-        alert = _open_alarm(device_id, rule_id)
+        alert = _open_alarm(device_id, incident)
         if alert is None or alert.cleared_at is not None:
             return None
         alert.cleared_at = at
@@ -105,12 +129,12 @@ def alarm_clear(*, rule_id: int, device_id: int | None, at: datetime, value: flo
 
 
 def alarm_note_late(
-    *, rule_id: int, device_id: int | None, readings: list[tuple[datetime, float]], lower_is_worse: bool
+    *, incident: str, device_id: int | None, readings: list[tuple[datetime, float]], lower_is_worse: bool
 ) -> None:
     """Readings that arrived after newer ones: one taken during the open alarm that is worse than its peak becomes
     the peak (the latest value stays the newest reading's)."""
     with transaction.atomic(savepoint=False):
-        alert = _open_alarm(device_id, rule_id)
+        alert = _open_alarm(device_id, incident)
         if alert is None:
             return
         during = [value for ts, value in readings if ts >= alert.raised_at and value is not None]
@@ -121,9 +145,9 @@ def alarm_note_late(
             Alert.objects.filter(pk=alert.pk).update(peak_value=peak)
 
 
-def _open_alarm(device_id: int | None, rule_id: int) -> Alert | None:
+def _open_alarm(device_id: int | None, incident: str) -> Alert | None:
     return (
-        Alert.objects.select_for_update().filter(device_id=device_id, rule_id=rule_id, closed_at__isnull=True).first()
+        Alert.objects.select_for_update().filter(device_id=device_id, incident=incident, closed_at__isnull=True).first()
     )
 
 
@@ -133,11 +157,29 @@ def _retrigger(alert: Alert, value: float | None, at: datetime, lower_is_worse: 
     return alert
 
 
-def _open_new(firing: Firing, value: float | None, at: datetime, detail: dict) -> Alert | None:
-    device_id, rule_id, reopen_after = firing.device_id, firing.rule_id, firing.reopen_after
+def _climb(alert: Alert, firing: Firing, value: float | None, at: datetime, now: datetime) -> Alert:
+    """A more severe rule of the incident fired: the same alarm takes its severity and name (recorded, pushed),
+    and its escalation follows the new severity's chain from now (unless someone already acknowledged it)."""
+    before = alert.get_severity_display()
+    fields = alert.retrigger(value, at, lower_is_worse=firing.lower_is_worse)
+    alert.severity, alert.rule_id, alert.title = firing.severity, firing.rule_id, firing.title
+    alert.save(update_fields=[*fields, "severity", "rule_id", "title"])
+    shown = f" ({value:g} {alert.unit})".rstrip() if value is not None else ""
+    note = _("%(before)s → %(after)s: %(title)s%(value)s") % {
+        "before": before, "after": alert.get_severity_display(), "title": firing.title, "value": shown}  # fmt: skip
+    alarm_event_record(alert, AlertEvent.Kind.SEVERITY, at, note=note)
+    if alert.acknowledged_at is None:
+        escalation.follow_severity(alert, now=now)
+    return alert
+
+
+def _open_new(
+    firing: Firing, incident: str, value: float | None, at: datetime, now: datetime, detail: dict
+) -> Alert | None:
+    device_id, reopen_after = firing.device_id, firing.reopen_after
     if reopen_after > 0:
         last_closed = (
-            Alert.objects.filter(device_id=device_id, rule_id=rule_id, closed_at__isnull=False)
+            Alert.objects.filter(device_id=device_id, incident=incident, closed_at__isnull=False)
             .order_by("-closed_at")
             .values_list("closed_at", flat=True)
             .first()
@@ -147,12 +189,14 @@ def _open_new(firing: Firing, value: float | None, at: datetime, detail: dict) -
     try:
         with transaction.atomic():
             alert = Alert.objects.create(
-                rule_id=rule_id,
+                rule_id=firing.rule_id,
+                incident=incident,
                 device_id=device_id,
                 apartment_id=firing.apartment_id,
                 severity=firing.severity,
                 title=firing.title,
                 raised_at=at,
+                learned_at=max(now, at),
                 last_triggered_at=at,
                 metric=firing.metric,
                 unit=firing.unit,
@@ -163,9 +207,11 @@ def _open_new(firing: Firing, value: float | None, at: datetime, detail: dict) -
             )
     except IntegrityError:
         # Another worker opened it a moment ago: count this trigger on theirs.
-        alert = _open_alarm(device_id, rule_id)
+        alert = _open_alarm(device_id, incident)
         if alert is None:
             raise
+        if SEVERITY_RANK[firing.severity] < SEVERITY_RANK[alert.severity]:
+            return _climb(alert, firing, value, at, now)
         return _retrigger(alert, value, at, firing.lower_is_worse)
     alert = Alert.objects.select_related("apartment", "device").get(pk=alert.pk)  # for the push, in one query
     alarm_event_record(alert, AlertEvent.Kind.RAISED, at)
@@ -191,6 +237,7 @@ def alarm_from_event(
         return None
     firing = Firing(
         rule_id=rule.id,
+        incident=rule.incident or rule.code,
         device_id=device_id,
         apartment_id=apartment_id,
         severity=rule.severity,

@@ -165,6 +165,16 @@ RULES: dict[str, tuple] = {
     ),
 }
 
+# Rules that watch one hazard at rising levels: on one device they share one alarm, whose severity climbs with
+# the worst rule that fired (an overheating wire is one incident, not a rising, a warning and a critical alarm).
+INCIDENTS: dict[str, str] = {
+    "wire_temp_rising": "wire_overheat",
+    "wire_temp_warning": "wire_overheat",
+    "wire_temp_critical": "wire_overheat",
+    "hydrant_pressure_low": "pressure_low",
+    "static_pressure_low": "pressure_low",
+}
+
 # severity: [(delay s, target, contact group, [channels])]
 ESCALATION: dict[str, list[tuple]] = {
     "critical": [
@@ -188,9 +198,18 @@ ESCALATION: dict[str, list[tuple]] = {
 }
 
 
+def set_incidents(rule_model) -> None:
+    """Group the default rules of one hazard into one incident where the street has not chosen otherwise."""
+    for code, incident in INCIDENTS.items():
+        rule_model.objects.filter(code=code, apartment__isnull=True, device__isnull=True, incident="").update(
+            incident=incident
+        )
+
+
 def load_defaults(device_type_model, rule_model, condition_model, step_model) -> None:
     """Create the default rules and chains that do not exist yet (never overwrites the street's edits)."""
     types = {t.code: t for t in device_type_model.objects.all()}
+    has_incident = any(f.name == "incident" for f in rule_model._meta.get_fields())  # not in older migrations
     for code, (type_code, name, severity, duration, reopen, combine, conditions, basis) in RULES.items():
         device_type = types.get(type_code)
         if device_type is None:
@@ -207,6 +226,7 @@ def load_defaults(device_type_model, rule_model, condition_model, step_model) ->
                 "reopen_after_seconds": reopen,
                 "combine": combine,
                 "description": basis,
+                **({"incident": INCIDENTS.get(code, "")} if has_incident else {}),
             },
         )
         if created:

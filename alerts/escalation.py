@@ -21,15 +21,31 @@ from alerts.history import alarm_event_record
 from alerts.models import Alert, AlertEvent, EscalationStep, PlannedEscalation
 
 
-def plan(alert: Alert) -> list[PlannedEscalation]:
-    """Plan the chain of the alarm's severity (idempotent: one row per alarm and step)."""
+def plan(alert: Alert, *, since: datetime | None = None) -> list[PlannedEscalation]:
+    """Plan the chain of the alarm's severity (idempotent: one row per alarm and step).
+
+    The chain counts from when the platform learned of the alarm (``learned_at``), never from the reading's own
+    time: a two-day-old reading from a device emptying its buffer starts its chain now, with only the immediate
+    steps due at once, like any new alarm. ``since``: from another moment (the severity climbed).
+    """
+    start = since or alert.learned_at or alert.raised_at
     steps = EscalationStep.objects.filter(severity=alert.severity, is_enabled=True)
     rows = [
-        PlannedEscalation(alert=alert, step=step, due_at=alert.raised_at + timedelta(seconds=step.delay_seconds))
+        PlannedEscalation(alert=alert, step=step, due_at=start + timedelta(seconds=step.delay_seconds))
         for step in steps
     ]
     PlannedEscalation.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
+
+
+def follow_severity(alert: Alert, *, now: datetime) -> None:
+    """The alarm's severity climbed: the steps still pending of the lower chain give way to the new severity's
+    chain, counted from now (its immediate steps run at once; steps already done are not repeated)."""
+    PlannedEscalation.objects.filter(alert=alert, status=PlannedEscalation.Status.PENDING).update(
+        status=PlannedEscalation.Status.CANCELLED
+    )
+    plan(alert, since=now)
+    queue.escalate_after_commit(alert.pk)
 
 
 def plan_missing(*, alert_id: int | None = None) -> int:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -27,6 +28,8 @@ class Severity(models.TextChoices):
 
 
 SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2, Severity.WARNING: 3}
+# An alarm learned this much after its reading shows both times (occurred / learned).
+LATE_SECONDS = 60
 
 
 class Channel(models.TextChoices):
@@ -148,6 +151,16 @@ class AlertRule(models.Model):
         default=300,
         validators=[MaxValueValidator(86400)],
         help_text=_("告警关闭后这段时间内再次触发不新开告警 (防抖); 烟感等紧急规则可设 0"),
+    )
+    incident = models.CharField(
+        _("事件"),
+        max_length=48,
+        blank=True,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("只能用小写字母、数字和下划线"))],
+        help_text=_(
+            "同一设备上同一事件的规则只开一条告警, 级别随最严重的规则升高 (如线缆过热: 快速上升 → 偏高 → 过高); "
+            "留空即按规则代码, 覆盖规则沿用默认规则的事件"
+        ),
     )
     is_enabled = models.BooleanField(_("启用"), default=True)
     description = models.TextField(_("依据 / 说明"), blank=True)
@@ -369,10 +382,16 @@ class Alert(models.Model):
         Device, verbose_name=_("设备"), null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )
     apartment = models.ForeignKey(Apartment, verbose_name=_("公寓"), on_delete=models.CASCADE, related_name="alerts")
+    incident = models.CharField(
+        _("事件"), max_length=48, help_text=_("同一设备同一事件只有一条未关闭的告警 (规则的事件, 或规则代码)")
+    )
     severity = models.CharField(_("级别"), max_length=16, choices=Severity.choices, db_index=True)
     title = models.CharField(_("告警"), max_length=255)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RAISED, db_index=True)
-    raised_at = models.DateTimeField(_("告警时间"), db_index=True)
+    raised_at = models.DateTimeField(_("发生时间"), db_index=True, help_text=_("设备读数的时间"))
+    learned_at = models.DateTimeField(
+        _("获知时间"), default=timezone.now, help_text=_("平台收到读数、开出告警的时间; 升级从此刻计时")
+    )
     last_triggered_at = models.DateTimeField(_("最近触发"))
     trigger_count = models.PositiveIntegerField(_("触发次数"), default=1)
     metric = models.CharField(_("指标"), max_length=32, blank=True)
@@ -412,7 +431,9 @@ class Alert(models.Model):
         ordering = ["-raised_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["device", "rule"], condition=Q(closed_at__isnull=True), name="alert_one_open_per_device_rule"
+                fields=["device", "incident"],
+                condition=Q(closed_at__isnull=True),
+                name="alert_one_open_per_device_incident",
             )
         ]
         indexes = [models.Index(fields=["apartment", "status"], name="alert_apartment_status")]
@@ -420,9 +441,23 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.apartment.name} {self.title}"
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.incident and self.rule_id:  # rows made outside the rules (demo, admin): the rule's code
+            self.incident = AlertRule.objects.filter(pk=self.rule_id).values_list("code", flat=True).first() or ""
+        super().save(*args, **kwargs)
+
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def is_worse_than(self, severity: str) -> bool:
+        """Whether this alarm's severity ranks above ``severity`` (critical above major above minor above warning)."""
+        return SEVERITY_RANK[self.severity] < SEVERITY_RANK[severity]
+
+    @property
+    def learned_late(self) -> bool:
+        """The platform learned of it more than a minute after it happened (a device emptying its buffer)."""
+        return self.learned_at is not None and (self.learned_at - self.raised_at).total_seconds() > LATE_SECONDS
 
     @property
     def is_acknowledged(self) -> bool:
@@ -469,6 +504,7 @@ class AlertEvent(models.Model):
 
     class Kind(models.TextChoices):
         RAISED = "raised", _("告警")
+        SEVERITY = "severity", _("级别升高")
         RETRIGGERED = "retriggered", _("再次触发")
         CLEARED = "cleared", _("已恢复")
         ACKNOWLEDGED = "acknowledged", _("确认")

@@ -127,7 +127,10 @@ def alarm_payload(alert: Alert) -> dict[str, Any]:
         "last_value": alert.last_value,
         "peak_value": alert.peak_value,
         "trigger_count": alert.trigger_count,
-        "raised_at": _time(alert.raised_at),
+        "incident": alert.incident,
+        "raised_at": _time(alert.raised_at),  # when it happened (the reading's time)
+        "learned_at": _time(alert.learned_at),  # when the platform learned of it (escalation counts from here)
+        "learned_late": alert.learned_late,
         "last_triggered_at": _time(alert.last_triggered_at),
         "cleared_at": _time(alert.cleared_at),
         "acknowledged_at": _time(alert.acknowledged_at),

@@ -102,6 +102,7 @@ class CompiledRule:
     offline: bool
     metrics: frozenset[str] = field(default_factory=frozenset)
     rate_metrics: frozenset[str] = field(default_factory=frozenset)  # metrics of its rise/fall-rate conditions
+    incident: str = ""  # rules of one incident share one alarm per device (AlertRule.incident, else the code)
 
     @property
     def rank(self) -> int:
@@ -131,7 +132,12 @@ class _RuleCache:
 
     def _load(self) -> None:
         by_type: dict[int, list[CompiledRule]] = defaultdict(list)
-        for rule in AlertRule.objects.prefetch_related("conditions"):
+        rules = list(AlertRule.objects.prefetch_related("conditions"))
+        # An override (block's, device's) without an incident of its own keeps its default rule's.
+        default_incident = {
+            (r.device_type_id, r.code): r.incident for r in rules if not r.apartment_id and not r.device_id
+        }
+        for rule in rules:
             conditions = []
             offline = False
             for c in rule.conditions.all():
@@ -157,6 +163,7 @@ class _RuleCache:
                     offline=offline,
                     metrics=frozenset(c.metric for c in conditions),
                     rate_metrics=frozenset(c.metric for c in conditions if c.kind in (K.RISE_RATE, K.FALL_RATE)),
+                    incident=rule.incident or default_incident.get((rule.device_type_id, rule.code)) or rule.code,
                 )
             )
         self.units = {(m.device_type_id, m.key): m.unit for m in Metric.objects.all()}
@@ -546,6 +553,18 @@ def _lock_states(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], RuleS
     return states
 
 
+def _siblings_firing(rule: CompiledRule, device: dict) -> bool:
+    """Whether another rule of the same incident is still firing on the device (its alarm then stays uncleared)."""
+    others = [
+        r.id
+        for r in rules_for_device(device["device_type_id"], device["apartment_id"], device["id"])
+        if r.incident == rule.incident and r.id != rule.id
+    ]
+    return (
+        bool(others) and RuleState.objects.filter(device_id=device["id"], rule_id__in=others, triggered=True).exists()
+    )
+
+
 def _apply(rule: CompiledRule, device: dict, outcome: _Outcome, *, now: datetime | None) -> list[int]:
     changed: list[int] = []
     lower_is_worse = bool(rule.conditions) and rule.conditions[0].lower_is_worse
@@ -554,6 +573,7 @@ def _apply(rule: CompiledRule, device: dict, outcome: _Outcome, *, now: datetime
     def firing(metric: str) -> alarms.Firing:
         return alarms.Firing(
             rule_id=rule.id,
+            incident=rule.incident,
             device_id=device["id"],
             apartment_id=device["apartment_id"],
             severity=rule.severity,
@@ -565,22 +585,26 @@ def _apply(rule: CompiledRule, device: dict, outcome: _Outcome, *, now: datetime
         )
 
     for at, value, metric in outcome.triggers:
-        alert = alarms.alarm_trigger(firing=firing(metric), value=value, at=at)
+        alert = alarms.alarm_trigger(firing=firing(metric), value=value, at=at, now=now)
         if alert is not None:
             changed.append(alert.id)
     if outcome.holds:
         at, value, metric = outcome.holds[-1]
         values = [v for _, v, _ in outcome.holds if v is not None]
         worst = (min(values) if lower_is_worse else max(values)) if values else None
-        alert = alarms.alarm_hold(firing=firing(metric), value=value, worst=worst, at=at)
+        alert = alarms.alarm_hold(firing=firing(metric), value=value, worst=worst, at=at, now=now)
         if alert is not None:
             changed.append(alert.id)
     if outcome.late:
-        alarms.alarm_note_late(rule_id=rule.id, device_id=device["id"], readings=outcome.late,
+        alarms.alarm_note_late(incident=rule.incident, device_id=device["id"], readings=outcome.late,
                                lower_is_worse=lower_is_worse)  # fmt: skip
     if outcome.cleared_at is not None:
-        alert = alarms.alarm_clear(
-            rule_id=rule.id, device_id=device["id"], at=outcome.cleared_at, value=outcome.cleared_value
+        alert = (
+            None
+            if _siblings_firing(rule, device)
+            else alarms.alarm_clear(
+                incident=rule.incident, device_id=device["id"], at=outcome.cleared_at, value=outcome.cleared_value
+            )
         )
         if alert is not None:
             changed.append(alert.id)

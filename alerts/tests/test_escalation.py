@@ -37,7 +37,7 @@ def sent_to(channel: str | None = None) -> set[tuple[str, str]]:
 
 
 def test_a_critical_alarm_climbs_the_chain_at_the_right_times(block, configured):
-    [alarm_id] = evaluate_points([block.point(block.electricity, "wire_temp", 98, 0)])
+    [alarm_id] = evaluate_points([block.point(block.electricity, "wire_temp", 98, 0)], now=block.at(0))
     alarm = Alert.objects.get(pk=alarm_id)
 
     run_due(now=block.at(0))
@@ -58,7 +58,7 @@ def test_a_critical_alarm_climbs_the_chain_at_the_right_times(block, configured)
 
 
 def test_acknowledging_stops_the_chain(block, configured):
-    [alarm_id] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)])
+    [alarm_id] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)], now=block.at(0))
     run_due(now=block.at(0))
     before = Notification.objects.count()
     alarm_acknowledge(alert_id=alarm_id, by=block.district.users[Role.FIRE_SAFETY_PERSON], end="phone",
@@ -71,13 +71,13 @@ def test_acknowledging_stops_the_chain(block, configured):
 
 def test_a_step_runs_once_even_when_run_again_and_repeated_triggers_notify_nobody_twice(block, configured):
     e = block.electricity
-    [alarm_id] = evaluate_points([block.point(e, "wire_temp", 98, 0)])
+    [alarm_id] = evaluate_points([block.point(e, "wire_temp", 98, 0)], now=block.at(0))
     run_due(now=block.at(0))
     run_due(now=block.at(0))
     first = Notification.objects.filter(alert_id=alarm_id).count()
     # The wire cools and heats again, several times: same alarm, no new notifications about it.
     for seconds, value in [(5, 70), (10, 99), (15, 70), (20, 99)]:
-        evaluate_points([block.point(e, "wire_temp", value, seconds)])
+        evaluate_points([block.point(e, "wire_temp", value, seconds)], now=block.at(seconds))
     run_due(now=block.at(30))
     assert Notification.objects.filter(alert_id=alarm_id).count() == first
     assert Alert.objects.get(pk=alarm_id).trigger_count == 3
@@ -87,6 +87,6 @@ def test_a_block_without_a_person_in_charge_still_escalates_to_the_station(block
     apartment = block.district.mine
     apartment.fire_safety_person = None
     apartment.save()
-    evaluate_points([block.point(block.electricity, "wire_temp", 98, 0)])
+    evaluate_points([block.point(block.electricity, "wire_temp", 98, 0)], now=block.at(0))
     run_due(now=block.at(0) + timedelta(seconds=1))
     assert ("李值班", "sms") in sent_to() and not any(name == "王责任" for name, _ in sent_to())

@@ -24,7 +24,7 @@ def alarm(block, settings):
     settings.ALERTS_NOTIFY_BACKOFF_SECONDS = 10
     Contact.objects.create(name="王责任", group="people", user=block.district.users[Role.FIRE_SAFETY_PERSON],
                            dingtalk_userid="ding-wang")  # fmt: skip
-    [alarm_id] = evaluate_points([block.point(block.electricity, "residual_current", 450, 0)])  # major
+    [alarm_id] = evaluate_points([block.point(block.electricity, "residual_current", 450, 0)], now=block.at(0))  # major
     run_due(now=block.at(0))
     return alarm_id
 
@@ -113,7 +113,7 @@ def test_a_channel_that_is_down_does_not_hold_up_the_others(alarm, block, settin
 
 def test_an_unconfigured_channel_or_a_missing_address_is_recorded_and_never_tried(alarm, block, settings):
     settings.DINGTALK_APP_KEY = ""
-    [smoke] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)])
+    [smoke] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)], now=block.at(0))
     run_due(now=block.at(0))
     rows = Notification.objects.filter(alert_id=smoke)
     ding = rows.get(recipient_name="王责任", channel="dingtalk")

@@ -3,7 +3,8 @@
 A throwaway Redis (port 16379, append-only file) is the Celery broker and channel layer; a real
 ``celery -A shijiao worker`` (prefork, its own process group) works on the test database. The test hands
 numbered readings over as ``sensors.ingest_batch`` tasks, exactly as the MQTT consumer does, kills or restarts
-things in the middle, then counts: every reading stored exactly once, each alarm rule raised exactly once.
+things in the middle, then counts: every reading stored exactly once, one alarm for the overheating wire with each
+of its rules fired exactly once.
 
 What makes it hold: acks_late + reject_on_worker_lost (a killed worker's tasks go back to the queue after the
 visibility timeout), the hand-over ledger (sensors/handover.py: a task a worker took off the queue but died
