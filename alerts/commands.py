@@ -64,6 +64,7 @@ def command_payload(command: Command) -> dict:
         "participants": [
             {
                 "id": p.id,
+                "user_id": p.user_id,
                 "name": p.name,
                 "role": p.role,
                 "status": p.status,

@@ -180,6 +180,16 @@ class CommandViewSet(ViewSet):
         # One filter with OR, then distinct: OR-ing a distinct queryset with a plain one raises TypeError (a 500).
         return qs.filter(Q(apartment__in=apartments_for(user)) | Q(participants__user=user)).distinct()
 
+    @extend_schema(operation_id="commands_list", request=None, responses=OpenApiTypes.OBJECT)
+    def list(self, request):
+        """The commands this user may see that are still going (``?status=closed``: the last 50 ended ones), newest
+        first, each as the ends receive it (participants, timeline, device actions and their problems)."""
+        wanted = request.query_params.get("status", Command.Status.ACTIVE)
+        if wanted not in Command.Status.values:
+            raise DomainError(_("未知的指挥状态 %(status)s") % {"status": wanted}, code="invalid")
+        rows = self._visible().filter(status=wanted).order_by("-started_at")[:50]
+        return Response({"results": [commands.command_payload(c) for c in rows]})
+
     @extend_schema(operation_id="commands_start", request=CommandStartSerializer, responses=OpenApiTypes.OBJECT)
     def create(self, request):
         s = CommandStartSerializer(data=request.data)

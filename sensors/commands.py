@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import User
+from accounts.models import Role, User
 from apartments.models import Apartment
 from sensors.models import Device, DeviceCommand, DeviceType, RejectionReason
 from sensors.mqtt import publish
@@ -43,6 +43,38 @@ ACTION_TYPES: dict[str, set[str]] = {
     A.ELEVATOR_GROUND: {T.ELEVATOR},
     A.SILENCE: {T.SMOKE_DETECTOR},
 }
+
+
+# Who may send a device a command (the API's rule; the pages show the buttons to them only).
+COMMAND_ROLES = frozenset({Role.STREET_ADMIN, Role.STATION_OPERATOR, Role.PROPERTY_MANAGER, Role.FIRE_SAFETY_PERSON})
+# What the duty officers do to a block's devices in an emergency, offered on the station page and the cockpit.
+EMERGENCY_ACTIONS = (A.TRIP, A.RELEASE_EXITS, A.ELEVATOR_GROUND)
+
+
+def may_command(user: User) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.role in COMMAND_ROLES))
+
+
+def emergency_controls(devices) -> list[dict]:
+    """The devices among ``devices`` that take an emergency action, each with the actions it takes."""
+    rows = []
+    for device in devices:
+        actions = [a for a in EMERGENCY_ACTIONS if device.device_type.code in ACTION_TYPES[a]]
+        if not actions:
+            continue
+        rows.append(
+            {
+                "id": device.pk,
+                "key": device.key,
+                "type": device.device_type.name,
+                "location": device.location,
+                "floor": device.floor,
+                "online": device.is_online,
+                "enabled": device.is_enabled,
+                "actions": [{"action": a, "label": str(A(a).label)} for a in actions],
+            }
+        )
+    return rows
 
 
 def command_topic(device: Device, command: DeviceCommand) -> str:

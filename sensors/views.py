@@ -17,7 +17,7 @@ from accounts.models import Role
 from accounts.permissions import IsPlaceStaff, roles_allowed
 from apartments.scoping import scope_queryset
 from sensors.auth import token_from_request
-from sensors.commands import command_send
+from sensors.commands import COMMAND_ROLES, command_send, emergency_controls, may_command
 from sensors.devices import device_issue_token, devices_import_csv
 from sensors.ingest import RawMessage, ingest_messages
 from sensors.models import Device, DeviceCommand, DeviceType, Reading, ReadingRollup, Rejection, RejectionReason
@@ -33,7 +33,7 @@ from sensors.serializers import (
 from shijiao.errors import DomainError
 
 DEVICE_EDITORS = roles_allowed(Role.STREET_ADMIN, Role.PROPERTY_MANAGER)
-COMMANDERS = roles_allowed(Role.STREET_ADMIN, Role.STATION_OPERATOR, Role.PROPERTY_MANAGER, Role.FIRE_SAFETY_PERSON)
+COMMANDERS = roles_allowed(*COMMAND_ROLES)
 
 
 class TelemetryView(APIView):
@@ -107,7 +107,7 @@ class DeviceViewSet(viewsets.ModelViewSet):
         return scope_queryset(qs, self.request.user)
 
     def get_permissions(self):
-        if self.action in {"list", "retrieve", "readings"} or (
+        if self.action in {"list", "retrieve", "readings", "controls"} or (
             self.action == "commands" and self.request.method == "GET"
         ):
             return [IsPlaceStaff()]
@@ -178,6 +178,17 @@ class DeviceViewSet(viewsets.ModelViewSet):
                 for r in rows
             ]
         return Response({"device": device.key, "bucket": q["bucket"], "results": data})
+
+    @action(detail=False, methods=["get"])
+    def controls(self, request: Request) -> Response:
+        """``?apartment=<id>``: the block's enabled devices that take an emergency action (trip, release exits,
+        elevator to ground), with those actions; ``may_command`` says whether this user may send them."""
+        try:
+            apartment = int(request.query_params.get("apartment", ""))
+        except ValueError:
+            raise DomainError(_("请指明公寓 apartment"), code="invalid") from None
+        devices = self.get_queryset().filter(apartment_id=apartment, is_enabled=True).order_by("floor", "key")
+        return Response({"may_command": may_command(request.user), "results": emergency_controls(devices)})
 
     @action(detail=True, methods=["get", "post"])
     def commands(self, request: Request, pk=None) -> Response:

@@ -166,6 +166,7 @@ API_RULES: dict[str, R] = {
     "v1:sensors:mqtt-auth": R(POST=NOBODY),  # only the broker, with MQTT_AUTH_SECRET
     "v1:sensors:mqtt-acl": R(POST=NOBODY),
     "v1:sensors:device-list": R(GET=PLACE_STAFF, POST=ESTATE),
+    "v1:sensors:device-controls": R(GET=PLACE_STAFF),
     "v1:sensors:device-import-csv": R(POST=ESTATE),
     "v1:sensors:device-detail": R(GET=PLACE_STAFF, PUT=ESTATE, PATCH=ESTATE, DELETE=ESTATE, obj="device"),
     "v1:sensors:device-commands": R(GET=PLACE_STAFF, POST=COMMANDERS, obj="device"),
@@ -183,7 +184,7 @@ API_RULES: dict[str, R] = {
     "v1:alerts:alarm-close": R(POST=ALARM_ACTORS, obj="alarm"),
     "v1:alerts:camera-list": R(GET=STAFF),
     "v1:alerts:plan-list": R(GET=STAFF),
-    "v1:alerts:command-start": R(POST=COMMAND),
+    "v1:alerts:command-start": R(GET=STAFF, POST=COMMAND),
     "v1:alerts:command-detail": R(GET=STAFF, obj="command"),
     # Only the people called by the command confirm and arrive: the block's fire-safety person here.
     "v1:alerts:command-confirm": R(POST=frozenset({FIRE_SAFETY}), obj="command"),

@@ -57,11 +57,13 @@ class DeviceSimulator:
         self.received: list[tuple[str, dict]] = []
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-dev-{uuid.uuid4().hex[:8]}")
         self.client.on_message = self._on_message
+        acks: list[int] = []
+        self.client.on_subscribe = lambda _c, _u, mid, _codes, _props: acks.append(mid)
         self.client.connect(where.host, where.port)
         self.client.loop_start()
-        for key in answers:
-            self.client.subscribe(f"shijiao/{key}/command", qos=1)[1]
-        self.subscribed = wait_for(lambda: self.client.is_connected(), 5)
+        assert wait_for(lambda: self.client.is_connected(), 10), "the device simulator could not connect"
+        mids = [self.client.subscribe(f"shijiao/{key}/command", qos=1)[1] for key in answers]
+        assert wait_for(lambda: set(mids) <= set(acks), 10), "the broker did not confirm the subscriptions"
 
     def _on_message(self, client, _userdata, message) -> None:
         key = message.topic.split("/")[1]
@@ -196,3 +198,58 @@ def test_a_command_is_refused_by_the_device_type_and_shows_as_a_problem(block, s
     payload = command_payload(command)
     [problem] = payload["problems"]
     assert problem["device"] == block.hydrant.key and "不支持" in problem["message"]
+
+
+# --- the API behind the pages' buttons -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_controls_list_a_blocks_emergency_devices_and_only_commanders_may_send(block, client):
+    from sensors.models import DeviceType as Type
+
+    users = block.district.users
+    door = DeviceFactory(key="door-x", device_type=Type.objects.get(code="door_controller"),
+                         apartment=block.district.mine)  # fmt: skip
+    other = DeviceFactory(key="elec-other", device_type=block.electricity.device_type, apartment=block.district.other)
+    url = f"/api/v1/devices/controls/?apartment={block.district.mine.pk}"
+
+    client.force_login(users[Role.STATION_OPERATOR])
+    body = client.get(url).json()
+    assert body["may_command"] is True
+    assert {d["key"]: [a["action"] for a in d["actions"]] for d in body["results"]} == {
+        block.electricity.key: ["trip"],
+        door.key: ["release_exits"],
+    }
+    assert client.get(f"/api/v1/devices/controls/?apartment={block.district.other.pk}").json()["results"] == []
+    refused = client.post(f"/api/v1/devices/{other.pk}/commands/", {"action": "trip", "reason": "x"},
+                          content_type="application/json")  # fmt: skip
+    assert refused.status_code == 404  # another station's block: not even visible
+    bad = client.get("/api/v1/devices/controls/?apartment=abc")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+
+    for role in (Role.INSPECTOR, Role.GRID_WORKER):
+        client.force_login(users[role])
+        body = client.get(url).json()
+        assert body["may_command"] is False
+        answer = client.post(f"/api/v1/devices/{door.pk}/commands/", {"action": "release_exits", "reason": "x"},
+                             content_type="application/json")  # fmt: skip
+        assert answer.status_code == 403
+    client.force_login(users[Role.RESIDENT])
+    assert client.get(url).status_code == 403
+    assert not DeviceCommand.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_commands_list_shows_what_a_person_may_see_and_refuses_an_unknown_status(block, client):
+    plan, _door, _lift = _plan(block)
+    command = command_start(plan=plan, by=block.district.users[Role.STREET_ADMIN], apartment=block.district.mine)
+    client.force_login(block.district.users[Role.FIRE_SAFETY_PERSON])
+    [row] = client.get("/api/v1/commands/").json()["results"]
+    assert row["id"] == command.pk and {"device_actions", "problems", "timeline"} <= row.keys()
+    assert client.get("/api/v1/commands/?status=bogus").json()["code"] == "invalid"
+    assert client.get("/api/v1/commands/999999/").status_code == 404
+    assert client.post("/api/v1/commands/999999/confirm/").status_code == 404
+    client.force_login(block.district.users[Role.PROPERTY_MANAGER])
+    other = ResponsePlanFactory(name="别处", channels=["sms"], targets=["station_operators"])
+    hidden = command_start(plan=other, by=block.district.users[Role.STREET_ADMIN], apartment=block.district.other)
+    assert hidden.pk not in [c["id"] for c in client.get("/api/v1/commands/").json()["results"]]

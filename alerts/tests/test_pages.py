@@ -98,7 +98,7 @@ def test_the_phone_and_the_station_switch_to_english_and_the_live_cards_follow(
     screen_page.wait_for_selector("#conn.on")
     assert screen_page.inner_text("h1") == "Micro fire station · Alarm console"
 
-    evaluate_points([block.point(block.electricity, "wire_temp", 96.5, 0)])
+    evaluate_points([block.point(block.electricity, "wire_temp", 96.5, 0)], now=block.at(0))  # learned at once
 
     card = phone_page.locator(".alarm", has_text="线缆温度过高")
     card.wait_for(timeout=10000)

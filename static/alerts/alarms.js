@@ -7,7 +7,9 @@
   const END = document.body.dataset.end;
   const MAY_COMMAND = document.body.dataset.mayCommand === "1";
   const SEV_RANK = { critical: 0, major: 1, minor: 2, warning: 3 };
+  const USER_ID = Number(document.body.dataset.userId);
   const alarms = new Map();
+  const commands = new Map();  // one-click commands this end knows of (loaded at start, then pushed)
   let version = null;
   let selected = null;
   let socket = null;
@@ -16,6 +18,10 @@
   const $ = (id) => document.getElementById(id);
   const csrf = () => (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
   const time = (iso) => (iso ? new Date(iso).toLocaleTimeString(LANG, { hour12: false }) : "");
+  const when = (iso) => (iso ? new Date(iso).toLocaleString(LANG, { hour12: false, month: "numeric", day: "numeric",
+    hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "");
+  const esc = (v) => String(v === null || v === undefined ? "" : v).replace(/[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const fmt = (v) => (v === null || v === undefined ? "" : Number(v).toLocaleString(LANG, { maximumFractionDigits: 2 }));
   const SEVERITIES = [
     ["critical", gettext("紧急")], ["major", gettext("重要")], ["minor", gettext("次要")], ["warning", gettext("预警")],
@@ -31,7 +37,8 @@
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const since = version === null ? "" : "&since=" + version;
     socket = new WebSocket(proto + "//" + location.host + "/ws/alerts/?end=" + END + since);
-    socket.onopen = () => { retry = 500; setConn(true, gettext("实时连接")); };
+    // (Re)connected: the commands too are read afresh (a push missed while away must not hide a problem).
+    socket.onopen = () => { retry = 500; setConn(true, gettext("实时连接")); loadCommands(); };
     socket.onclose = () => {
       setConn(false, gettext("已断开, 正在重连…"));
       setTimeout(connect, retry);
@@ -52,7 +59,7 @@
       render();
       if (msg.event === "raised") flash(msg.alarm);
     } else if (msg.type === "command.changed") {
-      showCommand(msg.command);
+      commandChanged(msg.command);
     } else if (msg.type === "error") {
       showError(msg.alarm_id, msg.message);
     }
@@ -137,12 +144,16 @@
         gettext("当前 %(value)s %(unit)s · 峰值 %(peak)s %(unit)s"),
         { value: fmt(a.last_value), peak: fmt(a.peak_value), unit: a.unit }) +
       (a.trigger_count > 1 ? " · " + fill(ngettext("触发 %(n)s 次", "触发 %(n)s 次", a.trigger_count), { n: a.trigger_count }) : "");
-    let times = fill(gettext("告警 %(time)s"), { time: time(a.raised_at) });
+    // A late reading (a device emptying its buffer) shows when it happened and when the platform learned of it.
+    let times = a.learned_late ?
+      fill(gettext("发生 %(occurred)s · 获知 %(learned)s"), { occurred: when(a.raised_at), learned: when(a.learned_at) }) :
+      fill(gettext("告警 %(time)s"), { time: time(a.raised_at) });
     if (a.acknowledged_at) {
       times += " · " + fill(gettext("%(who)s 于 %(time)s 在%(end)s确认"),
         { who: a.acknowledged_by, time: time(a.acknowledged_at), end: a.acknowledged_via_label });
     }
     node.querySelector(".times").textContent = times;
+    node.querySelector(".times").classList.toggle("late", !!a.learned_late);
     const ack = node.querySelector(".ack");
     ack.hidden = a.status !== "raised";
     ack.onclick = () => act(a.id, "acknowledge", { end: END });
@@ -195,6 +206,12 @@
     document.querySelectorAll(".alarm").forEach((n) => n.classList.toggle("selected", Number(n.dataset.id) === id));
     const a = alarms.get(id);
     showCamera(a);
+    const controls = $("device-controls");
+    if (controls && a && window.deviceControls && controls.dataset.apartment !== String(a.apartment.id)) {
+      window.deviceControls.mount(controls, a.apartment.id, {
+        reason: () => fill(gettext("告警处置: %(place)s %(title)s"), { place: a.apartment.name, title: a.title }),
+      });
+    }
     const target = $("command-target");
     if (target && a) target.textContent = fill(gettext("告警: %(place)s %(title)s"), { place: a.apartment.name, title: a.title });
     if (forCommand && $("plan")) $("plan").focus();
@@ -271,7 +288,8 @@
       });
       const body = await res.json();
       if (!res.ok) { $("command-target").textContent = body.message; return; }
-      showCommand(body);
+      currentCommand = null;
+      commandChanged(body);
     };
   }
 
@@ -282,13 +300,110 @@
     if (currentCommand && c.id !== currentCommand && !(selected && c.alarm_id === selected)) return;
     currentCommand = c.id;
     live.hidden = false;
+    live.dataset.command = c.id;
     $("command-title").textContent = `${c.plan}: ${c.what} (${c.status === "active" ? gettext("进行中") : gettext("已结束")})`;
+    $("command-problems").innerHTML = (c.problems || []).map((a) => `<li>${esc(problemText(a))}</li>`).join("");
     $("command-video").innerHTML = c.video_url ?
-      `${gettext("视频会商:")} <a href="${c.video_url}" target="_blank" rel="noopener">${c.video_url}</a>` : "";
+      `${gettext("视频会商:")} <a href="${esc(c.video_url)}" target="_blank" rel="noopener">${esc(c.video_url)}</a>` : "";
+    $("command-actions").innerHTML = (c.device_actions || []).map((a) =>
+      `<li class="a-${esc(a.status)}" data-device="${esc(a.device)}"><b>${esc(a.action_label)}</b> ` +
+      `${esc(a.device)} (${esc(a.location)}) <span>${esc(a.status_label)}${a.message ? ": " + esc(a.message) : ""}` +
+      `</span></li>`).join("");
     $("command-people").innerHTML = c.participants.map(
-      (p) => `<li class="p-${p.status}"><b>${p.name}</b> ${p.role} <span>${p.status_label}</span></li>`).join("");
+      (p) => `<li class="p-${esc(p.status)}"><b>${esc(p.name)}</b> ${esc(p.role)} <span>${esc(p.status_label)}</span></li>`).join("");
     $("command-timeline").innerHTML = c.timeline.map(
-      (t) => `<li><time>${time(t.at)}</time> ${t.text}</li>`).join("");
+      (t) => `<li class="${t.problem ? "problem" : ""}"><time>${time(t.at)}</time> ${esc(t.text)}</li>`).join("");
+  }
+
+  function problemText(a) {
+    return fill(gettext("%(action)s %(device)s (%(where)s): %(status)s%(message)s, 请派人到现场处置"), {
+      action: a.action_label, device: a.device, where: a.location, status: a.status_label,
+      message: a.message ? " — " + a.message : "",
+    });
+  }
+
+  function commandChanged(c) {
+    commands.set(c.id, c);
+    showCommand(c);
+    renderProblems();
+    renderMyCommands();
+  }
+
+  // Failed or unanswered device actions of the commands still going: red, at the top of the page, until handled.
+  function renderProblems() {
+    const box = $("problems");
+    if (!box) return;
+    const lines = [];
+    for (const c of commands.values()) {
+      if (c.status !== "active") continue;
+      for (const a of c.problems || []) {
+        lines.push(`<li data-command="${c.id}" data-device="${esc(a.device)}">` +
+          `${esc(fill(gettext("一键指挥 #%(id)s %(plan)s"), { id: c.id, plan: c.plan }))}: ${esc(problemText(a))}</li>`);
+      }
+    }
+    $("problem-list").innerHTML = lines.join("");
+    box.hidden = lines.length === 0;
+  }
+
+  // The phone: commands in which this person has a task, with "confirm" and "I am on site".
+  function renderMyCommands() {
+    const box = $("my-commands");
+    if (!box) return;
+    const mine = [...commands.values()].filter((c) => c.status === "active" &&
+      c.participants.some((p) => p.user_id === USER_ID));
+    box.hidden = mine.length === 0;
+    $("my-command-list").replaceChildren(...mine.map(task));
+  }
+
+  function task(c) {
+    const me = c.participants.find((p) => p.user_id === USER_ID);
+    const node = document.createElement("article");
+    node.className = "task";
+    node.dataset.command = c.id;
+    const waiting = (c.device_actions || []).filter((a) => a.status === "waiting");
+    node.innerHTML = `<div class="t-title">${esc(c.plan)}: ${esc(c.what)}</div>` +
+      `<div class="place">${esc(c.apartment || "")}</div>` +
+      `<div class="t-me">${esc(fill(gettext("我的状态: %(status)s"), { status: me.status_label }))}</div>` +
+      (waiting.length ? `<p class="muted">${esc(fill(gettext("确认后执行: %(actions)s"), {
+        actions: waiting.map((a) => `${a.action_label} ${a.device}`).join(pgettext("between names", "、")) }))}</p>` : "") +
+      `<ul class="command-problems">${(c.problems || []).map((a) => `<li>${esc(problemText(a))}</li>`).join("")}</ul>` +
+      `<ul class="actions-list">${(c.device_actions || []).map((a) => `<li class="a-${esc(a.status)}">` +
+        `${esc(a.action_label)} ${esc(a.device)} <span>${esc(a.status_label)}</span></li>`).join("")}</ul>` +
+      `<div class="actions"><button class="confirm-task">${esc(gettext("确认接收任务"))}</button>` +
+      `<button class="arrive-task secondary">${esc(gettext("我已到场"))}</button></div><p class="error" hidden></p>`;
+    const confirmed = me.status === "confirmed" || me.status === "arrived";
+    node.querySelector(".confirm-task").hidden = confirmed;
+    node.querySelector(".arrive-task").hidden = me.status === "arrived";
+    node.querySelector(".confirm-task").onclick = () => commandAct(c.id, "confirm", node);
+    node.querySelector(".arrive-task").onclick = () => commandAct(c.id, "arrive", node);
+    return node;
+  }
+
+  async function commandAct(id, action, node) {
+    node.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    const res = await fetch(`/api/v1/commands/${id}/${action}/`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: "{}",
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      node.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      const err = node.querySelector(".error");
+      err.textContent = body.message || fill(gettext("操作失败 (%(status)s)"), { status: res.status });
+      err.hidden = false;
+      return;
+    }
+    commandChanged(body);
+  }
+
+  async function loadCommands() {
+    const res = await fetch("/api/v1/commands/", { credentials: "same-origin" });
+    if (!res.ok) return;
+    const data = await res.json();
+    data.results.slice().reverse().forEach((c) => commands.set(c.id, c));
+    if (data.results.length && $("command-live") && !currentCommand) showCommand(data.results[0]);
+    renderProblems();
+    renderMyCommands();
   }
 
   connect();

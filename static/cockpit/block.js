@@ -70,6 +70,12 @@
     list("feedback", d.feedback, (x) => `<li class="${x.overdue ? "over" : ""}">${esc(x.title)}` +
       `<span class="r">${esc(x.status)} ${esc(short(x.created_at))}</span></li>`, gettext("暂无待办诉求"));
     setupCommand(d.command);
+    const controls = document.getElementById("device-controls");
+    if (window.deviceControls && controls.dataset.apartment !== String(d.apartment.id)) {
+      window.deviceControls.mount(controls, d.apartment.id, {
+        reason: () => fill(gettext("驾驶舱处置: %(place)s"), { place: d.apartment.name }),
+      });
+    }
   }
   function short(iso) { return iso ? iso.slice(5, 16).replace("T", " ") : ""; }
   function list(id, rows, row, empty) {
