@@ -122,11 +122,14 @@ def test_the_cockpit_drill_down_sends_the_elevators_down_after_confirming(produc
         login(page, production.url, "street")
         page.goto(f"{production.url}/cockpit/blocks/{block.district.mine.pk}/")
         control(page, "lift-6-1", "elevator_ground").wait_for(timeout=10000)
+        assert page.locator(".dc-confirm").first.is_hidden() and page.locator(".dc-confirm:visible").count() == 0
         control(page, "lift-6-1", "elevator_ground").click()
+        assert page.locator(".dc-confirm:visible").count() == 1  # the question, for this device only
         page.locator('.dc-device[data-device="lift-6-1"] .dc-yes').click()
         result = page.locator('.dc-device[data-device="lift-6-1"] .dc-result[data-status="succeeded"]')
         wait_for_result(page, result, "lift-6-1")
         assert result.inner_text() == "执行成功: 已迫降至首层"
+        assert page.locator(".dc-confirm:visible").count() == 0
         page.locator("#device-panel").screenshot(path=str(SHOTS / "cockpit-block-device-actions.png"))
     finally:
         context.close()
@@ -152,12 +155,12 @@ def test_the_phone_confirms_and_arrives_and_an_unanswered_action_is_red_at_the_t
     command = command_start(plan=plan, by=block.district.users[Role.STREET_ADMIN], alert=Alert.objects.get(pk=alarm_id))
 
     task = phone_page.locator(f'.task[data-command="{command.pk}"]')
-    task.wait_for(timeout=10000)
+    task.wait_for(timeout=30000)
     assert "确认后执行: 断电 (分闸) elec-6-3" in task.inner_text()
     task.locator(".confirm-task").click()
     task.locator(".t-me", has_text="已确认").wait_for(timeout=10000)
     # The confirmation released the trip; the device answered over MQTT; the phone saw it live.
-    task.locator(".actions-list li.a-succeeded", has_text="断电").wait_for(timeout=15000)
+    task.locator(".actions-list li.a-succeeded", has_text="断电").wait_for(timeout=30000)
     task.locator(".arrive-task").click()
     task.locator(".t-me", has_text="已到场").wait_for(timeout=10000)
     assert task.locator(".arrive-task").is_hidden()
@@ -169,7 +172,7 @@ def test_the_phone_confirms_and_arrives_and_an_unanswered_action_is_red_at_the_t
     commands_expire(now=timezone.now() + timedelta(seconds=settings.DEVICE_COMMAND_TIMEOUT_SECONDS + 1))
     for page in (phone_page, screen_page):
         banner = page.locator("#problems li", has_text="lift-6-2")
-        banner.wait_for(timeout=10000)
+        banner.wait_for(timeout=30000)
         assert "设备超时未应答" in banner.inner_text() and "请派人到现场处置" in banner.inner_text()
         wait_until(page, "getComputedStyle(document.getElementById('problems')).borderTopColor === 'rgb(229, 62, 62)'")
         assert page.locator("#problems").bounding_box()["y"] < page.locator("main").bounding_box()["y"]

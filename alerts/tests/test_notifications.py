@@ -129,7 +129,7 @@ def test_the_configured_webhooks_hear_every_step_even_one_that_does_not_name_the
     service = FakeService(lambda seen: (200, {"ok": True}))
     with running(service):
         settings.ALERTS_WEBHOOK_URLS = [f"{service.url}/hook"]
-        [smoke] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)])
+        [smoke] = evaluate_points([block.point(block.smoke, "smoke", 1, 0)], now=block.at(0))
         run_due(now=block.at(0))
         severity = Alert.objects.get(pk=smoke).severity
         first_steps = EscalationStep.objects.filter(severity=severity, delay_seconds=0, is_enabled=True)
