@@ -19,7 +19,7 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alerts", "0003_command_results")]
+    dependencies = [("alerts", "0004_pin_guessing_rule")]
 
     operations = [
         migrations.AddField(
