@@ -47,6 +47,14 @@ MEASURE = """() => {
         (el.scrollHeight > el.clientHeight + 2 || el.scrollWidth > el.clientWidth + 2)) clipped.push(name);
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     if (own) {
+      // Text stays inside its tile or panel (a long figure must not run into its neighbour).
+      const box = el.parentElement.closest(".tile, .kw, .panel");
+      if (box) {
+        const br = box.getBoundingClientRect();
+        if (r.left < br.left - 1 || r.right > br.right + 1 || r.top < br.top - 1 || r.bottom > br.bottom + 1) {
+          outside.push("outside its box: " + name);
+        }
+      }
       texts.push({ size: parseFloat(style.fontSize) * scale, name, value: el.matches(".tile .value") });
       if (style.textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth + 1) truncated.push(name);
     }
@@ -147,5 +155,25 @@ def test_the_screen_fills_any_wall_readably_with_every_open_alarm(asgi_server, c
             assert sizes[len(sizes) // 2] >= 16 * (height / 1080)
             figures = [t["size"] for t in m["texts"] if t["value"]]
             assert figures and min(figures) >= 32 * (height / 1080)
+    finally:
+        context.close()
+
+
+def test_the_english_screen_has_nothing_cut_off_either(asgi_server, chromium, busy):
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="en-GB")
+    page = context.new_page()
+    try:
+        login(page, asgi_server.url, busy.users[Role.STREET_ADMIN].username)
+        context.add_cookies([{"name": "django_language", "value": "en", "url": asgi_server.url}])
+        page.goto(f"{asgi_server.url}/cockpit/")
+        page.wait_for_selector("html[lang='en'] body[data-ready='1']")
+        page.wait_for_selector("#timeline[data-alarm]")
+        page.screenshot(path=str(screenshot_dir() / "cockpit-1920x1080-en.png"))
+        m = page.evaluate(MEASURE)
+        assert m["scrollW"] <= 1920 and m["scrollH"] <= 1080
+        assert not m["outside"], f"outside the viewport: {m['outside'][:5]}"
+        assert not m["clipped"], f"cut off inside its box: {m['clipped'][:5]}"
+        assert not m["truncated"], f"truncated: {m['truncated'][:5]}"
+        assert min(t["size"] for t in m["texts"]) >= 16 - 0.01
     finally:
         context.close()

@@ -36,6 +36,12 @@
   }
 
   // --- figures ---------------------------------------------------------------------------------
+  // A duration as a figure that fits its tile in both languages: 39′35″.
+  function minSec(seconds) {
+    if (seconds == null) return null;
+    const m = Math.floor(seconds / 60), s = Math.round(seconds % 60);
+    return m ? `${m}′${pad(s)}″` : `${s}″`;
+  }
   function tile(label, value, sub, cls) {
     const pending = value == null;
     return `<div class="tile ${cls || ""}"><div class="label">${esc(label)}</div><div class="line">` +
@@ -57,7 +63,7 @@
       tile(gettext("今日报警"), num(h.alarms_today), criticalToday ?
         fill(gettext("紧急类 %(n)s"), { n: num(criticalToday) }) : gettext("无紧急类"), h.alarms_today ? "bad" : ""),
       tile(gettext("平均响应"),
-        h.ack_average_seconds == null && h.alarms_today != null ? gettext("暂无确认") : duration(h.ack_average_seconds),
+        h.ack_average_seconds == null && h.alarms_today != null ? gettext("暂无确认") : minSec(h.ack_average_seconds),
         gettext("近7天确认用时")),
       tile(gettext("未处置报警"), num(h.alarms_open),
         h.alarms_critical_open ? fill(gettext("紧急 %(n)s"), { n: h.alarms_critical_open }) : "", h.alarms_open ? "bad" : ""),
