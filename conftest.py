@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts.factories import UserFactory
 from accounts.models import Department, Role, User
@@ -22,6 +24,17 @@ from apartments.factories import (
 from apartments.models import Apartment
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# Hypothesis profiles: HYPOTHESIS_PROFILE=thorough (ten times the examples) before a release or after touching a
+# parser; "ci" (the default: `make test`, CI) runs 600 of the payload and image cases where there were 1,500, and
+# 150 of the slower HTTP ones where there were 300; "quick" while editing. The fuzz tests scale their counts with it
+# (tests/fuzz/conftest.py).
+for _name, _examples in {"quick": 20, "ci": 100, "thorough": 1000}.items():
+    hypothesis_settings.register_profile(
+        _name, max_examples=_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def require_service(name: str, ok: bool) -> None:

@@ -74,8 +74,10 @@ def test_seed_command_refuses_to_seed_twice_without_reset(capsys):
 
 
 @pytest.mark.django_db
-def test_personal_data_is_ciphertext_at_rest_even_on_the_fast_path():
-    seed_district(seed=6, residents=60, enterprises=5, today=TODAY)
+def test_the_district_varies_like_a_real_one_keeps_personal_data_encrypted_and_has_a_history():
+    seed_district(seed=6, residents=200, enterprises=40, today=TODAY, history_days=2)
+
+    # Personal data went in through the fast path: ciphertext at rest, found by its keyed hash.
     resident = Resident.objects.order_by("id").first()
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_number, phone FROM residents_resident WHERE id = %s", [resident.pk])
@@ -84,10 +86,7 @@ def test_personal_data_is_ciphertext_at_rest_even_on_the_fast_path():
     assert decrypt(stored_id) == resident.id_number and decrypt(stored_phone) == resident.phone
     assert Resident.objects.get(id_number_hash=blind_index(resident.id_number)) == resident
 
-
-@pytest.mark.django_db
-def test_rooms_rents_and_listings_vary_like_a_real_district():
-    seed_district(seed=6, residents=200, enterprises=40, today=TODAY)
+    # Rooms, rents and listings.
     singles = list(Room.objects.filter(kind="single").values_list("monthly_rent", flat=True))
     assert min(singles) < 800 < max(singles) and len(set(singles)) > 20
     assert len(set(Room.objects.filter(kind="double").values_list("monthly_rent", flat=True))) > 20
@@ -103,10 +102,7 @@ def test_rooms_rents_and_listings_vary_like_a_real_district():
     assert {"保安", "普工", "外卖骑手"} <= titles and len(titles) > 15
     assert all(len(article.body.split("\n\n")) >= 3 for article in Article.objects.all())
 
-
-@pytest.mark.django_db
-def test_the_history_has_readings_and_alarms_of_every_kind():
-    seed_district(seed=6, residents=100, enterprises=5, today=TODAY, history_days=2)
+    # Readings and alarms.
     assert ReadingRollup.objects.filter(period="hour", metric="wire_temp").count() > 1000
     assert (
         LatestValue.objects.filter(metric="wire_temp").count()

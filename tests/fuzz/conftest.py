@@ -1,8 +1,20 @@
-"""Counts the generated cases of every fuzz test and prints them at the end of the run (so CI output shows them)."""
+"""Counts the generated cases of every fuzz test and prints them at the end of the run (so CI output shows them),
+and scales each test's number of examples by the hypothesis profile in use (see the root conftest.py)."""
 
 from __future__ import annotations
 
 from collections import Counter
+
+from hypothesis import settings
+
+# The "ci" profile's max_examples: each fuzz test's count below is given for it and scales with the profile.
+CI_EXAMPLES = 100
+
+
+def examples(at_ci: int) -> int:
+    """``at_ci`` examples under the "ci" profile, proportionally more or fewer under another."""
+    return max(1, round(at_ci * settings.default.max_examples / CI_EXAMPLES))
+
 
 CASES: Counter[str] = Counter()
 

@@ -21,11 +21,11 @@ from schemathesis.core import NotSet
 from accounts.factories import UserFactory
 from accounts.models import ApiToken, Role
 from accounts.tokens import token_issue
-from tests.fuzz.conftest import count
+from tests.fuzz.conftest import count, examples
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = examples(10)
 
 
 def api_schema() -> schemathesis.specs.openapi.schemas.OpenApiSchema:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from shijiao.images import CleanImage, ImageRejected, clean_image
+from tests.fuzz.conftest import examples
 
 FORMATS = ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"]
 
@@ -22,7 +23,7 @@ def encode(fmt: str, width: int, height: int, mode: str) -> bytes:
     return out.getvalue()
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4096))
 def test_random_bytes_are_refused_clearly(data: bytes):
     try:
@@ -33,7 +34,7 @@ def test_random_bytes_are_refused_clearly(data: bytes):
         assert isinstance(result, CleanImage)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     fmt=st.sampled_from(FORMATS),
     width=st.integers(1, 300),

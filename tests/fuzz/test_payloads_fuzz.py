@@ -18,17 +18,17 @@ from rest_framework.test import APIClient
 from sensors.models import Device, DeviceType, RejectionReason
 from sensors.parsers import RawMessage, parse_message
 from sensors.registry import directory
-from tests.fuzz.conftest import count
+from tests.fuzz.conftest import count, examples
 
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=1500,
+    max_examples=examples(600),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
 HTTP_FUZZ = settings(
-    max_examples=300,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
