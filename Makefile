@@ -28,12 +28,38 @@ migrate: $(VENV)/.runtime
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-## make demo: install, migrate, seed the demo district, serve it (embedded defaults: no server to install)
-demo: seed
+# On the embedded database (no DATABASE_URL) `make demo` remembers what it did, so running it again serves at
+# once: migrations run again when one changed, static files are collected again when one changed, the seed runs
+# once (`make clean`, or a deleted var/db.sqlite3, forgets them). With DATABASE_URL or VAR_DIR set it asks the
+# database every time.
+MIGRATIONS := $(wildcard */migrations/0*.py)
+STATIC_FILES := $(shell find static -type f 2>/dev/null)
+ifeq ($(DATABASE_URL)$(VAR_DIR),)
+ifeq ($(wildcard var/db.sqlite3),)
+$(shell rm -f var/.migrated var/.seeded)
+endif
+var/.migrated: $(VENV)/.runtime $(MIGRATIONS)
+	$(BIN)/python manage.py migrate --noinput -v 0
+	@mkdir -p var && touch $@
+
+var/.seeded: var/.migrated
+	$(BIN)/python manage.py seed_demo
+	touch $@
+DEMO_DATA := var/.seeded
+else
+DEMO_DATA := seed
+endif
+
+var/static/.collected: $(VENV)/.runtime $(STATIC_FILES)
 	$(BIN)/python manage.py collectstatic --noinput -v 0
+	touch $@
+
+## make demo: install, migrate, seed the demo district, serve it (embedded defaults: no server to install)
+demo: $(DEMO_DATA) var/static/.collected
 	@echo ""
 	@echo "  e智办 is at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	@echo "  Demo logins are printed above (password demo-2026). Ctrl-C stops the server."
+	@echo "  Demo logins (password demo-2026): admin, jiedao (cockpit), xiaofang1 (fire station), fuze6 (block 6),"
+	@echo "  wangge1, wuye1, jiancha1, qiye1, xinshimin (resident); docs/demo-data.md. Ctrl-C stops the server."
 	@echo ""
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --simulate $(DEMO_SCENARIOS)
 
@@ -49,4 +75,4 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf var/db.sqlite3 var/static var/media var/test
+	rm -rf var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm var/.migrated var/.seeded var/static var/media var/test

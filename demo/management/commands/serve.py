@@ -68,11 +68,21 @@ class Command(BaseCommand):
             background.cancel()
             if consumer is not None:
                 consumer.stop()
-                await asyncio.to_thread(consumer.thread.join, 10)
-                from sensors.consumer import forget_session
+                # Leave no session behind on the broker (it would hold every device message for a week), and never
+                # hold up the exit for it: the consumer and this clean-up run on daemon threads, waited for 15 s.
+                cleanup = threading.Thread(target=self._forget_session, args=(consumer,), daemon=True)
+                cleanup.start()
+                cleanup.join(15)
 
-                # Leave no session behind on the broker: it would hold every device message for a week.
-                await asyncio.to_thread(forget_session, consumer.client_id, consumer.url)
+    @staticmethod
+    def _forget_session(consumer) -> None:
+        from sensors.consumer import forget_session
+
+        consumer.thread.join(5)
+        try:
+            forget_session(consumer.client_id, consumer.url)
+        except OSError:
+            log.warning("could not drop the demo's MQTT session %s", consumer.client_id)
 
     async def _mqtt_in_process(self, port: int):
         """With a broker answering (MQTT_URL, else Mosquitto's default 127.0.0.1:1883): consume device messages here,
@@ -80,7 +90,7 @@ class Command(BaseCommand):
         from sensors.consumer import Consumer
         from sensors.mqtt import broker
         from sensors.tasks import ingest_batch
-        from sensors.urgency import is_urgent
+        from sensors.urgency import message_is_urgent
 
         url = settings.MQTT_URL or "mqtt://127.0.0.1:1883"
         where = broker(url)
@@ -92,11 +102,13 @@ class Command(BaseCommand):
         store = sync_to_async(ingest_batch.run, thread_sensitive=True)
 
         def handle(batch: list[list]) -> None:
-            asyncio.run_coroutine_threadsafe(store(batch), loop).result(timeout=300)
+            if not loop.is_running():  # the demo is stopping: leave the batch unacknowledged
+                raise RuntimeError("the demo's event loop has stopped")
+            asyncio.run_coroutine_threadsafe(store(batch), loop).result(timeout=120)
 
         # A plain subscription (no shared group): on a broker other consumers use, this one takes copies only.
         client_id = f"shijiao-demo-{port}"  # two demos on one machine must not take over each other's session
-        consumer = Consumer(handle=handle, client_id=client_id, group=None, url=url, urgent=is_urgent)
+        consumer = Consumer(handle=handle, client_id=client_id, group=None, url=url, urgent=message_is_urgent)
         consumer.url = url
         consumer.thread = threading.Thread(target=consumer.run, name="demo-mqtt", daemon=True)
         consumer.thread.start()
