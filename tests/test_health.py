@@ -100,7 +100,7 @@ def test_embedded_mode_says_what_does_not_apply_instead_of_ok(client, settings):
 
 def _healthz(url: str) -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=30) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as exc:
         return exc.code, json.load(exc)

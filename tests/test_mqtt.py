@@ -41,11 +41,11 @@ def test_publish_subscribe_round_trip_through_mosquitto():
     pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}")
     try:
         sub.subscribe(topic, qos=1)
-        subscribed.get(timeout=5)
+        subscribed.get(timeout=60)  # generous: only a broken broker waits this long
         pub.connect(host, port)
         pub.loop_start()
-        pub.publish(topic, b'{"wire_temp": 71.5}', qos=1).wait_for_publish(timeout=5)
-        assert got.get(timeout=5) == (topic, b'{"wire_temp": 71.5}', 1)
+        pub.publish(topic, b'{"wire_temp": 71.5}', qos=1).wait_for_publish(timeout=60)
+        assert got.get(timeout=60) == (topic, b'{"wire_temp": 71.5}', 1)
     finally:
         pub.loop_stop()
         pub.disconnect()
