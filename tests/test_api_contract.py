@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def resident(make_user):
+    cache.clear()  # the per-IP throttle of public lists counts in the in-process cache across earlier tests
     client = APIClient()
     client.force_authenticate(make_user(Role.RESIDENT))
     return client
