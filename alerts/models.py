@@ -332,14 +332,15 @@ class RuleState(models.Model):
     """Where one rule stands on one device, persisted so a worker restart loses nothing.
 
     ``pending_since``: when the condition started holding (device time), for "at least N seconds";
-    ``triggered``: the rule is firing; ``values``: latest and previous value per metric
-    (for AND/OR across metrics and for rates of change).
+    ``triggered``: the rule is firing; ``fired_ts``: the reading (device time) at which it last started firing;
+    ``values``: latest and previous value per metric (for AND/OR across metrics and for rates of change).
     """
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="states")
     triggered = models.BooleanField(default=False)
     pending_since = models.DateTimeField(null=True, blank=True)
+    fired_ts = models.DateTimeField(null=True, blank=True)
     values = models.JSONField(default=dict, blank=True)
     last_ts = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

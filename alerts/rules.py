@@ -302,6 +302,7 @@ def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome)
         state.pending_since = point.ts
     if (point.ts - state.pending_since).total_seconds() >= rule.duration:
         state.triggered = True
+        state.fired_ts = point.ts
         outcome.triggers.append((point.ts, shown, shown_metric))
         outcome.cleared_at = None
     return True
@@ -311,22 +312,30 @@ def _replay_late(rule: CompiledRule, device_id: int, state: RuleState, late: lis
     """Readings that arrive after later ones (a batch retried after a database restart; telemetry that waited in
     the backlog while the device's alarm-bearing reading went ahead on the alarm queue) are skipped by ``_step``,
     so a duration rule would measure from the first reading it happened to get and a rate rule compare with the
-    wrong reference: an overheating whose start came
-    late could stay "not long enough" for good. For a rule still waiting, replay the stored readings (the late
-    ones among them) in time order from a duration before the earliest late reading; if the condition then holds
-    long enough up to the newest reading, the rule fires now. A past episode that has already ended is not
-    raised afterwards."""
+    wrong reference: an overheating whose start came late could stay "not long enough" for good, and a fast rise
+    that came late was over before the rule saw it. For a rule not firing, replay the stored readings (the late
+    ones among them) in time order from a duration before the earliest late reading. If the condition then holds
+    long enough up to the newest reading, the rule fires now; if it held and has ended since (a rise that is
+    over), the rule fires at its time and clears at its time, unless it already fired inside the replayed stretch
+    (``fired_ts``: a late or redelivered reading inside an episode that was raised on time raises nothing twice)."""
     since = min(point.ts for point in late) - timedelta(seconds=rule.duration)
     if rule.rate_metrics:  # a rate needs its reference reading from a window before
         since -= timedelta(seconds=RATE_WINDOW_SECONDS)
+    if state.fired_ts is not None and state.fired_ts >= since:
+        return  # it fired inside the stretch to replay: what a replay would find there was raised (never twice)
     until = max(datetime.fromisoformat(entry[1]) for entry in state.values.values())
     replay, replayed = RuleState(values={}), _Outcome()
     for point in storage.readings_since(device_id, rule.metrics, since, until):
         _step(rule, replay, point, replayed)
-    if replay.triggered and replayed.triggers:
+    if not replayed.triggers:
+        return
+    outcome.triggers.append(replayed.triggers[-1])
+    state.fired_ts = replayed.triggers[-1][0]
+    if replay.triggered:
         state.triggered, state.pending_since = True, replay.pending_since
-        outcome.triggers.append(replayed.triggers[-1])
         outcome.cleared_at = None
+    else:  # the episode is over: it happened, and it ended
+        outcome.cleared_at, outcome.cleared_value = replayed.cleared_at, replayed.cleared_value
 
 
 class _DeviceCache:
@@ -498,7 +507,11 @@ def _evaluate(
                 # A rule not yet busy can only start to hold through a condition on this point's metric (the
                 # others' values did not change here): test that one first, the whole rule only when it holds.
                 # (Profiled: _may_fire on every point and rule was a quarter of the ingest worker's time.)
-                if (ahead and ordered) or (_meets(rule, point.metric, current) and _may_fire(rule, device["id"])):
+                # A late reading of an ordered rule is judged even when the rule looks idle: the process that took
+                # the later readings may have passed a fast rise or a long episode without writing anything.
+                if (ordered and (ahead or is_late)) or (
+                    _meets(rule, point.metric, current) and _may_fire(rule, device["id"])
+                ):
                     candidates.add(key)
     if not relevant:
         return []
@@ -533,7 +546,7 @@ def _evaluate(
                 shown_metric = rule.conditions[0].metric if rule.conditions else None
                 outcome.late = [(p.ts, p.value) for p in skipped if shown_metric is None or p.metric == shown_metric]
             outcomes.append((rule, device_id, outcome))
-        RuleState.objects.bulk_update(states.values(), ["triggered", "pending_since", "values", "last_ts"])
+        RuleState.objects.bulk_update(states.values(), ["triggered", "pending_since", "fired_ts", "values", "last_ts"])
         for rule, device_id, outcome in outcomes:
             changed.extend(_apply(rule, devices[device_id], outcome, now=now))
     return changed

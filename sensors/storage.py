@@ -110,6 +110,26 @@ def latest_upsert(points: Sequence[Point]) -> set[tuple[int, str]]:
     return set(newest) - {(p.device_id, p.metric) for p in changed}
 
 
+def newer_stored(points: Sequence[Point]) -> set[tuple[int, str]]:
+    """The (device, metric) of these points (stored before: a batch retried after its rules failed) of which a newer
+    reading is held by now: for the alarm rules they are late like :func:`latest_upsert`'s, since the later
+    readings may have been judged first (by another worker) while these waited for their retry."""
+    newest: dict[tuple[int, str], datetime] = {}
+    for point in points:
+        key = (point.device_id, point.metric)
+        newest[key] = max(newest.get(key, point.ts), point.ts)
+    if not newest:
+        return set()
+    held = LatestValue.objects.filter(device_id__in={device_id for device_id, _ in newest}).values_list(
+        "device_id", "metric", "ts"
+    )
+    return {
+        (device_id, metric)
+        for device_id, metric, ts in held
+        if (device_id, metric) in newest and ts > newest[(device_id, metric)]
+    }
+
+
 _PREVIOUS_PG = """
 SELECT k.device_id, k.metric, r.ts, r.value
 FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[]) AS k(device_id, metric, before)

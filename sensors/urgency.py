@@ -24,6 +24,7 @@ aliases devices use and the devices that went silent.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -31,9 +32,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import DatabaseError, connection
 from django.db.models import Q
 
 from sensors.models import Device, Metric
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,11 +89,20 @@ class _Table:
         self.pattern: re.Pattern | None = None
         self.device_keys: frozenset[str] = frozenset()  # keys of the devices every message of which is urgent
 
+    retry = 1.0  # the database away: the previous table stays, a reload is tried again after this
+
     def current(self) -> _Table:
         if time.monotonic() - self._loaded_at > self.ttl:
             with self._lock:
                 if time.monotonic() - self._loaded_at > self.ttl:
-                    self._load()
+                    try:
+                        self._load()
+                    except DatabaseError:
+                        # The fast lane is an optimisation: a database restart must not stop the consumer nor
+                        # make it ask the database once per message. The last table holds until a reload works.
+                        log.warning("urgency table: the database is away, keeping the previous table", exc_info=True)
+                        connection.close_if_unusable_or_obsolete()
+                        self._loaded_at = time.monotonic() - self.ttl + self.retry
         return self
 
     def invalidate(self) -> None:

@@ -15,7 +15,7 @@ from alerts.alarms import alarm_acknowledge
 from alerts.escalation import run_due
 from alerts.models import Alert, AlertRule, Notification, PlannedEscalation
 from alerts.push import alarm_payload
-from alerts.rules import evaluate_points, rule_cache
+from alerts.rules import evaluate_points, forget_process_state, rule_cache
 from sensors.tests.test_consumer import mqtt_url as mqtt_url  # the fixture
 from sensors.types import Point
 
@@ -176,3 +176,53 @@ def test_a_buffer_emptied_over_mosquitto_after_an_outage_fires_only_the_first_st
     )
     assert set(done) == {0}, "nothing beyond the immediate steps fired at once"
     assert PlannedEscalation.objects.filter(alert=alarm, status="pending").count() == 3
+
+
+# --- a batch judged after later ones (a database restart between its commit and its rules) ----------------------
+
+
+def send(block, readings, *, rules_fail: bool = False):
+    """Hand one batch of the wire's readings to ingest as the worker does; ``rules_fail``: the database goes away
+    after the batch committed, before its rules ran (the task then retries it later)."""
+    from django.db import OperationalError
+
+    from sensors import hooks
+    from sensors.ingest import RawMessage, ingest_messages
+
+    body = json.dumps([{"ts": block.at(s).isoformat(), "values": {"wire_temp": v}} for s, v in readings])
+    message = RawMessage(f"shijiao/{block.electricity.key}/telemetry", body)
+    if not rules_fail:
+        return ingest_messages([message], now=block.at(readings[-1][0]))
+
+    def gone(points, **_kwargs):
+        raise OperationalError("the database went away")
+
+    hooks.on_readings("alarm rules", gone, repeats=True)
+    try:
+        with pytest.raises(OperationalError):
+            ingest_messages([message], now=block.at(readings[-1][0]))
+    finally:
+        hooks.on_readings("alarm rules", evaluate_points, repeats=True)
+
+
+def test_a_fast_rise_whose_rules_ran_after_later_readings_is_still_recorded_once(block):
+    send(block, [(s, 30.0) for s in range(0, 70, 10)])
+    jump = [(70, 60.0), (80, 95.0)]
+    send(block, jump, rules_fail=True)  # stored; its rules never ran
+    forget_process_state()  # another worker process takes the next batch: it measures from the stored jump
+    send(block, [(s, 95.0) for s in range(120, 300, 10)])  # judged first: by their time the rise is over
+    [alarm] = Alert.objects.filter(device=block.electricity)
+    assert (alarm.severity, alarm.trigger_count) == ("critical", 2), "the critical and (30 s on) the warning"
+
+    send(block, jump)  # the retry: the readings are stored already, their rules run now
+    alarm.refresh_from_db()
+    assert alarm.trigger_count == 3, "the fast rise happened (70 → 80 s): it is recorded, once"
+    assert alarm.severity == "critical" and alarm.cleared_at is None, "the wire is still hot"
+    history = list(alarm.events.values_list("kind", flat=True))
+    assert history.count("retriggered") == 2, history
+
+    send(block, jump)  # delivered again: nothing more
+    send(block, [(75, 80.0)])  # a late reading inside the rise that is now recorded: not raised twice
+    alarm.refresh_from_db()
+    assert alarm.trigger_count == 3
+    assert list(alarm.events.values_list("kind", flat=True)) == history

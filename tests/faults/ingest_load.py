@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from alerts.models import Alert
+from alerts.models import Alert, AlertEvent
 from sensors.handover import batch_hand_over, batches_sweep, ledger_counts, queues
 from sensors.models import Device, Reading
 from sensors.urgency import message_is_urgent
@@ -189,6 +189,7 @@ def settle_and_check(
     assert count == READINGS, ("readings lost" if count < READINGS else "readings stored twice") + worker.errors()
     assert alarms == {"wire_overheat": 1} and overheat_fired_once_each(device), (
         f"not one alarm with each rule fired once: {alarms} "
-        f"{list(Alert.objects.filter(device=device).values_list('severity', 'trigger_count'))}" + worker.errors()
+        f"{list(Alert.objects.filter(device=device).values_list('severity', 'trigger_count'))}, its history "
+        f"{list(AlertEvent.objects.filter(alert__device=device).values_list('kind', 'at', 'note'))}" + worker.errors()
     )
     assert ledger_counts(app=sender.app) == {"pending": 0, "dead": 0}, "batches left in the hand-over ledger"
