@@ -96,6 +96,35 @@ def sms_outbox(settings) -> list[dict]:
 
 
 @pytest.fixture
+def sms_gateway(monkeypatch):
+    """A local Alibaba Cloud SMS endpoint (a real HTTP server); a server under test sends its login codes to it."""
+    from accounts.tests.fakehttp import start_fake_server
+
+    state, server = start_fake_server()
+    state.answer({"Code": "OK", "Message": "OK", "RequestId": "r", "BizId": "b"})
+    monkeypatch.setenv("OTP_SENDER", "accounts.otp.send_by_aliyun_sms")
+    monkeypatch.setenv("ALIYUN_SMS_ENDPOINT", state.url + "/")
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", "h5-test")
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", "h5-secret")
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def poll(predicate, what: str, seconds: float = 30.0):
+    """Wait until ``predicate()`` answers something true (a server's side effect, a request it sent); return it."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+@pytest.fixture
 def district(db) -> District:
     users = {
         Role.STREET_ADMIN: UserFactory(role=Role.STREET_ADMIN, username="street"),

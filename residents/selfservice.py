@@ -217,16 +217,40 @@ def tenancy_request_create(
         link=f"/admin/residents/tenancyrequest/{request.pk}/change/",
         apartment=apartment,
     )
-    notices.notice_send(
-        recipients=[resident.user] if resident.user else [],
-        key=f"tenancy-request:{request.pk}:submitted",
+    _tell_resident(
+        request,
+        "submitted",
         kind="tenancy_request_submitted",
         title=_("入住申请已提交"),
         text=_("已向 %(block)s 物业申请入住 %(room)s 室") % {"block": apartment.name, "room": room.number},
         next_step=_("等待物业确认, 确认后自动办理居住登记"),
-        apartment=apartment,
     )
     return request
+
+
+def _tell_resident(request: TenancyRequest, step: str, *, kind: str, title: str, text: str, next_step: str) -> None:
+    """The requester hears of each step of the request (in-app notice, WeChat message or SMS: residents/notices.py),
+    once per step however often it is retried."""
+    user = request.resident.user
+    notices.notice_send(
+        recipients=[user] if user else [],
+        key=f"tenancy-request:{request.pk}:{step}",
+        kind=kind,
+        title=title,
+        text=text,
+        next_step=next_step,
+        apartment=request.room.apartment,
+    )
+
+
+def _decide(request: TenancyRequest, status: str, *, by: User | None = None, **fields) -> None:
+    request.status = status
+    request.decided_at = timezone.now()
+    if by is not None:
+        request.decided_by = by
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save()
 
 
 def _locked_pending(request: TenancyRequest) -> TenancyRequest:
@@ -250,20 +274,14 @@ def tenancy_request_confirm(*, request: TenancyRequest, by: User, bed: str = "")
         resident=request.resident, room=request.room, check_in=request.arrival, bed=bed
     )
     reg = registration.registration_submit(tenancy=tenancy, by=by)
-    request.status = R.CONFIRMED
-    request.decided_at = timezone.now()
-    request.decided_by = by
-    request.tenancy = tenancy
-    request.save()
-    resident = request.resident
-    notices.notice_send(
-        recipients=[resident.user] if resident.user else [],
-        key=f"tenancy-request:{request.pk}:confirmed",
+    _decide(request, R.CONFIRMED, by=by, tenancy=tenancy)
+    _tell_resident(
+        request,
+        "confirmed",
         kind="tenancy_confirmed",
         title=_("物业已确认入住"),
         text=_("已入住 %(room)s 床位 %(bed)s; 居住登记已自动提交") % {"room": request.room, "bed": tenancy.bed},
         next_step=_("等待派出所确认居住登记 (登记期限 %(day)s)") % {"day": f"{tenancy.registration_due:%Y-%m-%d}"},
-        apartment=request.room.apartment,
     )
     registration.notify_police_of_submission(reg)
     return request
@@ -275,20 +293,14 @@ def tenancy_request_refuse(*, request: TenancyRequest, by: User, reason: str) ->
     if not reason:
         raise FieldError("reason", _("拒绝时请填写原因, 新市民会看到"), "reason_required")
     request = _locked_pending(request)
-    request.status = R.REFUSED
-    request.reason = reason[:255]
-    request.decided_at = timezone.now()
-    request.decided_by = by
-    request.save()
-    resident = request.resident
-    notices.notice_send(
-        recipients=[resident.user] if resident.user else [],
-        key=f"tenancy-request:{request.pk}:refused",
+    _decide(request, R.REFUSED, by=by, reason=reason[:255])
+    _tell_resident(
+        request,
+        "refused",
         kind="tenancy_refused",
         title=_("物业未同意入住申请"),
         text=_("%(room)s: %(reason)s") % {"room": request.room, "reason": request.reason},
         next_step=_("如有疑问请联系物业, 或扫描正确房间的二维码重新申请"),
-        apartment=request.room.apartment,
     )
     return request
 
@@ -296,9 +308,7 @@ def tenancy_request_refuse(*, request: TenancyRequest, by: User, reason: str) ->
 @transaction.atomic
 def tenancy_request_cancel(*, request: TenancyRequest) -> TenancyRequest:
     request = _locked_pending(request)
-    request.status = R.CANCELLED
-    request.decided_at = timezone.now()
-    request.save()
+    _decide(request, R.CANCELLED)
     return request
 
 

@@ -5,15 +5,13 @@ registration in the admin; the resident sees it registered. Screenshots of each 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from accounts.factories import UserFactory
 from accounts.models import Department, Role
-from accounts.tests.fakehttp import start_fake_server
 from apartments import qr
-from conftest import login, screenshot_dir, wait_until
+from conftest import login, poll, screenshot_dir, wait_until
 from residents.models import ResidenceRegistration, TenancyRequest
 
 pytestmark = pytest.mark.browser
@@ -25,29 +23,6 @@ ID_NUMBER = "34122119950101123"
 def _check(first17: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
-
-
-@pytest.fixture
-def sms_gateway(monkeypatch):
-    state, server = start_fake_server()
-    state.answer({"Code": "OK", "Message": "OK", "RequestId": "r", "BizId": "b"})
-    monkeypatch.setenv("OTP_SENDER", "accounts.otp.send_by_aliyun_sms")
-    monkeypatch.setenv("ALIYUN_SMS_ENDPOINT", state.url + "/")
-    monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", "h5-test")
-    monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", "h5-secret")
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-def _wait_for(predicate, what: str, seconds: float = 15.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _admin_action(page, base: str, path: str, action: str) -> None:
@@ -74,7 +49,7 @@ def test_a_newcomer_registers_alone_and_the_property_and_police_confirm(
     page.wait_for_selector("text=获取验证码")
     page.fill("#phone", PHONE)
     page.click("#send")
-    sent = _wait_for(lambda: sms_gateway.requests, "the SMS request")
+    sent = poll(lambda: sms_gateway.requests, "the SMS request")
     page.fill("#code", json.loads(sent[0].query["TemplateParam"])["code"])
     page.click("#sms button[type=submit]")
 

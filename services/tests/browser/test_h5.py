@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from accounts.models import Role
-from accounts.tests.fakehttp import start_fake_server
-from conftest import screenshot_dir
+from conftest import poll, screenshot_dir
 from residents.factories import ResidentFactory, TenancyFactory
 from services.factories import FeedbackCategoryFactory, JobPostingFactory
 from services.feedback import feedback_reply
@@ -18,30 +16,6 @@ from services.models import Feedback, FeedbackCategory
 pytestmark = pytest.mark.browser
 SHOTS = screenshot_dir()
 PHONE = "19900000088"
-
-
-@pytest.fixture
-def sms_gateway(monkeypatch):
-    """A local Alibaba Cloud SMS endpoint; the server under test sends the login code to it."""
-    state, server = start_fake_server()
-    state.answer({"Code": "OK", "Message": "OK", "RequestId": "r", "BizId": "b"})
-    monkeypatch.setenv("OTP_SENDER", "accounts.otp.send_by_aliyun_sms")
-    monkeypatch.setenv("ALIYUN_SMS_ENDPOINT", state.url + "/")
-    monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", "h5-test")
-    monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", "h5-secret")
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-def _wait_for(predicate, what: str, seconds: float = 10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_resident_logs_in_registers_applies_and_gets_an_answer(sms_gateway, asgi_server, phone_page, district):
@@ -58,7 +32,7 @@ def test_a_resident_logs_in_registers_applies_and_gets_an_answer(sms_gateway, as
     page.screenshot(path=str(SHOTS / "h5-login.png"))
     page.fill("#phone", PHONE)
     page.click("#send")
-    sent = _wait_for(lambda: sms_gateway.requests, "the SMS request")
+    sent = poll(lambda: sms_gateway.requests, "the SMS request")
     assert sent[0].query["PhoneNumbers"] == PHONE
     code = json.loads(sent[0].query["TemplateParam"])["code"]
     page.fill("#code", code)
