@@ -95,6 +95,20 @@ def sms_outbox(settings) -> list[dict]:
     return SMS_OUTBOX
 
 
+def assert_cjk_font_embedded(pdf: bytes) -> None:
+    """A PDF of the platform carries its CJK font (shijiao/pdf.py). Without a CJK TrueType font on the machine
+    (CI installs fonts-wqy-microhei), only off CI, the PDF must at least name Adobe's STSong-Light."""
+    from shijiao.pdf import cjk_font_path
+
+    if not cjk_font_path():
+        if IN_CI:
+            pytest.fail("CI=true but no CJK TrueType font is installed (apt-get install fonts-wqy-microhei)")
+        assert b"STSong-Light" in pdf
+        return
+    assert b"/FontFile2" in pdf, "the font's glyphs are embedded"
+    assert b"STSong-Light" not in pdf, "no text is left in a font that is not embedded"
+
+
 @pytest.fixture
 def sms_gateway(monkeypatch):
     """A local Alibaba Cloud SMS endpoint (a real HTTP server); a server under test sends its login codes to it."""

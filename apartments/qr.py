@@ -17,6 +17,7 @@ from django.core import signing
 from django.utils.translation import gettext as _
 
 from apartments.models import Apartment, Room
+from shijiao.pdf import cjk_font
 
 SALT = "apartments.registration-qr.v1"
 
@@ -84,13 +85,9 @@ def poster_pdf(apartment: Apartment) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.lib.utils import ImageReader
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    font = "STSong-Light"  # Adobe's CJK font shipped with every PDF reader: nothing to embed
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = cjk_font()
 
     def png(target: Apartment | Room) -> ImageReader:
         out = io.BytesIO()

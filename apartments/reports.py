@@ -26,6 +26,7 @@ from apartments.models import (
     Outcome,
     Severity,
 )
+from shijiao.pdf import cjk_font
 
 
 @dataclass
@@ -310,17 +311,6 @@ def report_xlsx(report: MonthlyReport) -> bytes:
     return out.getvalue()
 
 
-FONT = "STSong-Light"
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -335,11 +325,12 @@ def report_pdf(report: MonthlyReport, *, compress: bool = True) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
-    _register_font()
-    title_style = ParagraphStyle("title", fontName=FONT, fontSize=18, leading=24, spaceAfter=6)
-    h2 = ParagraphStyle("h2", fontName=FONT, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14)
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=10)
+    font = cjk_font()
+
+    title_style = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, spaceAfter=6)
+    h2 = ParagraphStyle("h2", fontName=font, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=14)
+    cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -403,12 +394,12 @@ def report_pdf(report: MonthlyReport, *, compress: bool = True) -> bytes:
         pie.data = [n for _label, n in severities]
         pie.labels = [f"{label} {n}" for label, n in severities]
         pie.simpleLabels = 1
-        pie.slices.fontName = FONT
+        pie.slices.fontName = font
         pie.slices.fontSize = 8
         for i, color in enumerate(("#fbc02d", "#ef6c00", "#c62828")):
             pie.slices[i].fillColor = colors.HexColor(color)
         pie_box.add(pie)
-        pie_box.add(String(60 * mm, 40 * mm, _("本月新发现隐患等级分布"), fontName=FONT, fontSize=10))
+        pie_box.add(String(60 * mm, 40 * mm, _("本月新发现隐患等级分布"), fontName=font, fontSize=10))
         story += [pie_box]
 
     story += [PageBreak(), Paragraph(_("按网格"), h2)]
@@ -445,7 +436,8 @@ def grid_charts(report: MonthlyReport):
     from reportlab.lib import colors
     from reportlab.lib.units import mm
 
-    _register_font()
+    font = cjk_font()
+
     grids = report.by_grid[:30]  # a chart stays readable up to about 30 bars
     # Many grids: "石桥社区 第1网格" → "石桥1" keeps the labels short and still distinct.
     labels = [g.name.replace("社区 第", "").replace("网格", "") if len(grids) > 8 else g.name for g in grids]
@@ -454,20 +446,20 @@ def grid_charts(report: MonthlyReport):
     bars.x, bars.y, bars.width, bars.height = 15 * mm, 18 * mm, 110 * mm, 48 * mm
     bars.data = [[round((g.pass_rate or 0) * 100, 1) for g in grids] or [0]]
     bars.categoryAxis.categoryNames = labels or ["—"]
-    bars.categoryAxis.labels.fontName = FONT
+    bars.categoryAxis.labels.fontName = font
     bars.categoryAxis.labels.fontSize = 6
     bars.categoryAxis.labels.angle = 45 if len(grids) > 6 else 0
     bars.categoryAxis.labels.boxAnchor = "ne" if len(grids) > 6 else "n"
     bars.valueAxis.valueMin, bars.valueAxis.valueMax, bars.valueAxis.valueStep = 0, 100, 20
     bars.bars[0].fillColor = colors.HexColor("#2e7d32")
     chart_box.add(bars)
-    chart_box.add(String(15 * mm, 70 * mm, _("各网格检查合格率 (%)"), fontName=FONT, fontSize=10))
+    chart_box.add(String(15 * mm, 70 * mm, _("各网格检查合格率 (%)"), fontName=font, fontSize=10))
 
     hazards = VerticalBarChart()
     hazards.x, hazards.y, hazards.width, hazards.height = 140 * mm, 18 * mm, 100 * mm, 48 * mm
     hazards.data = [[g.open_hazards for g in grids] or [0], [g.overdue_hazards for g in grids] or [0]]
     hazards.categoryAxis.categoryNames = labels or ["—"]
-    hazards.categoryAxis.labels.fontName = FONT
+    hazards.categoryAxis.labels.fontName = font
     hazards.categoryAxis.labels.fontSize = 6
     hazards.categoryAxis.labels.angle = 45 if len(grids) > 6 else 0
     hazards.categoryAxis.labels.boxAnchor = "ne" if len(grids) > 6 else "n"
@@ -475,10 +467,10 @@ def grid_charts(report: MonthlyReport):
     hazards.bars[0].fillColor = colors.HexColor("#f9a825")
     hazards.bars[1].fillColor = colors.HexColor("#c62828")
     chart_box.add(hazards)
-    chart_box.add(String(140 * mm, 70 * mm, _("各网格未销号 / 逾期隐患"), fontName=FONT, fontSize=10))
+    chart_box.add(String(140 * mm, 70 * mm, _("各网格未销号 / 逾期隐患"), fontName=font, fontSize=10))
     legend = Legend()
     legend.x, legend.y = 215 * mm, 72 * mm
-    legend.fontName, legend.fontSize = FONT, 7
+    legend.fontName, legend.fontSize = font, 7
     legend.colorNamePairs = [(colors.HexColor("#f9a825"), _("未销号")), (colors.HexColor("#c62828"), _("逾期"))]
     chart_box.add(legend)
     return chart_box

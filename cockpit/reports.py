@@ -20,8 +20,7 @@ from cockpit.aggregates import refresh_figures
 from cockpit.models import BlockFigures, BlockState
 from cockpit.overview import area_name, block_row, blocks_for, day_sums
 from cockpit.risk import kind_label
-
-FONT = "STSong-Light"
+from shijiao.pdf import cjk_font
 
 
 def weekly_data(user: User, *, apartment: Apartment | None, end: date) -> dict[str, Any]:
@@ -226,18 +225,16 @@ def render_pdf(data: dict[str, Any]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    title = ParagraphStyle("t", fontName=FONT, fontSize=18, leading=24, spaceAfter=4)
-    h2 = ParagraphStyle("h", fontName=FONT, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4, keepWithNext=1)
-    body = ParagraphStyle("b", fontName=FONT, fontSize=9.5, leading=13)
+    font = cjk_font()
+
+    title = ParagraphStyle("t", fontName=font, fontSize=18, leading=24, spaceAfter=4)
+    h2 = ParagraphStyle("h", fontName=font, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4, keepWithNext=1)
+    body = ParagraphStyle("b", fontName=font, fontSize=9.5, leading=13)
     grid = TableStyle(
         [
-            ("FONT", (0, 0), (-1, -1), FONT, 9),
+            ("FONT", (0, 0), (-1, -1), font, 9),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8899aa")),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -257,12 +254,16 @@ def render_pdf(data: dict[str, Any]) -> bytes:
              *([Paragraph(pairs[i + 1][0], cell), str(pairs[i + 1][1])] if i + 1 < len(pairs) else ["", ""])]
             for i in range(0, len(pairs), 2)]  # fmt: skip
     summary_table = Table(rows, colWidths=[38 * mm, 42 * mm, 38 * mm, 42 * mm])
-    summary_style = [("FONT", (0, 0), (-1, -1), FONT, 9.5), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+    summary_style = [("FONT", (0, 0), (-1, -1), font, 9.5), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
     summary_table.setStyle(TableStyle([*summary_style, *grid.getCommands()[1:2]]))
-    compare_rows = [[_("指标"), _("本周"), _("上周"), _("环比"), _("近30天周均"), _("较周均")]] + [
-        [c["label"], c["this"], c["last"], c["change"], c["month_weekly"], c["vs_month"]] for c in data["compare"]
+    head = ParagraphStyle("th", parent=body, fontSize=9, leading=11)  # headings and labels wrap in English too
+    compare_rows = [
+        [Paragraph(h, head) for h in (_("指标"), _("本周"), _("上周"), _("环比"), _("近30天周均"), _("较周均"))]
+    ] + [
+        [Paragraph(c["label"], head), c["this"], c["last"], c["change"], c["month_weekly"], c["vs_month"]]
+        for c in data["compare"]
     ]
-    compare_table = Table(compare_rows, colWidths=[34 * mm, 22 * mm, 22 * mm, 24 * mm, 30 * mm, 24 * mm])
+    compare_table = Table(compare_rows, colWidths=[38 * mm, 20 * mm, 20 * mm, 24 * mm, 30 * mm, 24 * mm])
     compare_table.setStyle(grid)
     story += [summary_table, Paragraph(_("与上周、近30天比较"), h2), compare_table]
     story += [Paragraph(_("二、每日走势"), h2), _daily_chart(data), Spacer(1, 2 * mm)]
@@ -311,7 +312,7 @@ def render_pdf(data: dict[str, Any]) -> bytes:
         out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm
     )
     doc.title = data["title"]
-    doc.build(story, canvasmaker=_numbered_canvas(FONT))
+    doc.build(story, canvasmaker=_numbered_canvas(font))
     return out.getvalue()
 
 
@@ -348,6 +349,8 @@ def _daily_chart(data: dict[str, Any]):
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
 
+    font = cjk_font()
+
     drawing = Drawing(460, 170)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 40, 30, 300, 120
@@ -358,8 +361,8 @@ def _daily_chart(data: dict[str, Any]):
         [r["registrations"] for r in data["daily"]],
     ]
     chart.categoryAxis.categoryNames = [r["day"][5:] for r in data["daily"]]
-    chart.categoryAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontName = font
+    chart.valueAxis.labels.fontName = font
     chart.valueAxis.valueMin = 0
     palette = [colors.HexColor(c) for c in ("#e5484d", "#3e9bff", "#f5a524", "#30c48d")]
     for i, color in enumerate(palette):
@@ -367,7 +370,7 @@ def _daily_chart(data: dict[str, Any]):
         chart.bars[i].strokeColor = None
     legend = Legend()
     legend.x, legend.y = 360, 130
-    legend.fontName = FONT
+    legend.fontName = font
     legend.fontSize = 8
     legend.columnMaximum = 4
     legend.colorNamePairs = list(zip(palette, _daily_header()[1:5], strict=True))
@@ -381,14 +384,16 @@ def _kind_chart(data: dict[str, Any]):
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
 
+    font = cjk_font()
+
     kinds = data["alarms_by_kind"]
     drawing = Drawing(460, 30 + 22 * len(kinds))
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 90, 10, 330, 20 * len(kinds)
     chart.data = [[k["count"] for k in kinds]]
     chart.categoryAxis.categoryNames = [k["label"] for k in kinds]
-    chart.categoryAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontName = font
+    chart.valueAxis.labels.fontName = font
     chart.valueAxis.valueMin = 0
     chart.bars[0].fillColor = colors.HexColor("#e5484d")
     drawing.add(chart)

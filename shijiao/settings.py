@@ -208,6 +208,8 @@ MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_ACCEL_REDIRECT = envstr("MEDIA_ACCEL_REDIRECT", "")
 # Photo links the API hands out (signed, no session needed) work this long.
 MEDIA_LINK_SECONDS = envint("MEDIA_LINK_SECONDS", 3600)
+# The CJK TrueType font the PDFs embed (shijiao/pdf.py); "" looks for fonts-wqy-microhei and the like.
+PDF_CJK_FONT = envstr("PDF_CJK_FONT", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import date, datetime
 
 import pytest
@@ -15,6 +14,7 @@ from apartments.hazards import hazard_create
 from apartments.models import Hazard, Inspection, InspectionKind, InspectionResult, Outcome
 from apartments.reports import monthly_report, parse_month, report_pdf, report_xlsx
 from apartments.scoping import apartments_for
+from conftest import assert_cjk_font_embedded
 
 pytestmark = pytest.mark.django_db
 
@@ -108,21 +108,12 @@ def test_the_spreadsheet_holds_the_summary_grids_blocks_and_hazards(april):
 
 
 def pdf_text(data: bytes) -> str:
-    """The text drawn in an uncompressed reportlab PDF (CID fonts write UTF-16BE literal strings)."""
-    text = []
-    for literal in re.findall(rb"\((.*?)(?<!\\)\) Tj", data, flags=re.S):
-        raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: _unescape(m.group(1)), literal, flags=re.S)
-        try:
-            text.append(raw.decode("utf-16-be"))
-        except UnicodeDecodeError:
-            text.append(raw.decode("latin-1"))
-    return "".join(text)
+    """The text a reader shows (pypdf maps the embedded font's glyphs back through the PDF's ToUnicode table)."""
+    import io
 
+    from pypdf import PdfReader
 
-def _unescape(seq: bytes) -> bytes:
-    if seq[:1].isdigit():
-        return bytes([int(seq, 8)])
-    return {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(seq, seq)
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_the_pdf_has_the_title_charts_and_tables_in_chinese(april):
@@ -140,7 +131,7 @@ def test_the_pdf_has_the_title_charts_and_tables_in_chinese(april):
     ):
         assert words in text, words
     assert "新华工业园6号公寓" in text
-    assert b"STSong-Light" in data
+    assert_cjk_font_embedded(data)
 
 
 def test_it_parses_months_and_refuses_nonsense():

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Role
 from cockpit.tests.factories import populate
-from conftest import screenshot_dir
+from conftest import assert_cjk_font_embedded, screenshot_dir
 
 
 def test_the_street_admin_opens_the_big_screen_with_its_figures_embedded(client, figures):
@@ -87,7 +87,7 @@ def test_the_weekly_report_comes_as_a_pdf(client, figures):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert b"STSong-Light" in response.content
+    assert_cjk_font_embedded(response.content)
 
 
 def test_the_weekly_report_of_a_block_comes_as_a_spreadsheet_with_a_chart(client, figures):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Department, Role
 from apartments import qr
 from apartments.factories import ApartmentFactory, PropertyCompanyFactory, RoomFactory
+from conftest import assert_cjk_font_embedded
 from residents.factories import ResidentFactory
 from residents.models import (
     IdentityDocument,
@@ -288,6 +289,7 @@ def test_the_admin_confirms_and_prints_the_poster(pending, district, client):
         and poster.content.count(b"/Type /Page\n") + poster.content.count(b"/Type /Page>") in (0, 3)
         or b"/Count 3" in poster.content
     )  # 1 block page + 14 rooms at 12 a page
+    assert_cjk_font_embedded(poster.content)
 
 
 def test_every_code_on_the_poster_opens_its_room():
