@@ -252,6 +252,10 @@ class Cockpit:
                     raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
                 except TimeoutError:
                     continue
+                except websockets.ConnectionClosed:
+                    if self.stop.is_set():
+                        return  # uvicorn stopped at the end of the run (1012): nothing more to time
+                    raise
                 at = time.monotonic()
                 message = json.loads(raw)
                 if message.get("type") == "alarm.changed" and message.get("event") == "raised":

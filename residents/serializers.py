@@ -61,7 +61,7 @@ class ResidentSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
-    employer = serializers.CharField(source="employer.name", default=None, read_only=True)
+    employer = serializers.CharField(source="employer.name", default=None, read_only=True, allow_null=True)
     emergency_contact_name = serializers.CharField(source="emergency_contact_name_masked", read_only=True)
     emergency_contact_phone = serializers.CharField(source="emergency_contact_phone_masked", read_only=True)
     tenancy = serializers.SerializerMethodField()
