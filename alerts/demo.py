@@ -167,6 +167,7 @@ def _past_alarms(rng: random.Random, today: date, days: int) -> None:
         plans.append((n, rule, device, raised, metric, unit, value, outcomes))
     plans.sort(key=lambda p: p[3])
     alerts, stories = [], []
+    still_open: set[tuple[int, str]] = set()  # one open alarm per device and incident (the alarms' constraint)
     for _n, rule, device, raised, metric, unit, value, outcomes in plans:
         apartment = apartments[device.apartment_id]
         operator = operators.get(apartment.micro_fire_station_id)
@@ -182,9 +183,15 @@ def _past_alarms(rng: random.Random, today: date, days: int) -> None:
         closed = handling + timedelta(minutes=rng.randint(10, 180))
         if status == "closed" and closed > now or status != "raised" and acked > now:
             status = "raised"  # nothing happens in the future
+        incident = rule.incident or rule.code
+        if status != "closed":
+            if (device.pk, incident) in still_open:
+                continue  # the same hazard again on a device whose alarm is still open: that alarm is it
+            still_open.add((device.pk, incident))
         disposition = rng.choice(outcomes)
         alert = Alert(
-            rule=rule, device=device, apartment_id=device.apartment_id, severity=rule.severity, title=rule.name,
+            rule=rule, device=device, apartment_id=device.apartment_id, incident=incident, severity=rule.severity,
+            title=rule.name,
             status=status, raised_at=raised, last_triggered_at=raised, metric=metric, unit=unit,
             first_value=value, last_value=value, peak_value=value,
         )  # fmt: skip

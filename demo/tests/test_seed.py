@@ -110,6 +110,11 @@ def test_the_district_varies_like_a_real_one_keeps_personal_data_encrypted_and_h
     )
     assert Alert.objects.values("rule__code").distinct().count() >= 5
     assert Alert.objects.filter(status="closed").exclude(disposition="").exists()
+    # each alarm belongs to its rule's incident (one open alarm per device and incident, as the rules keep it)
+    assert {a.incident for a in Alert.objects.select_related("rule")} == {
+        a.rule.incident or a.rule.code for a in Alert.objects.select_related("rule")
+    }
+    assert not Alert.objects.filter(incident="").exists()
 
 
 @pytest.mark.django_db
