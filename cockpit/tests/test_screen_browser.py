@@ -120,6 +120,27 @@ def test_a_critical_alarm_arrives_live_flashes_its_block_and_sounds(asgi_server,
     wait_until(page, "document.querySelector('#tiles').innerText.includes('未处置报警\\n1')")
 
 
+def test_a_muted_wall_screen_asks_for_the_tap_in_its_header_and_covers_nothing(asgi_server, screen_page, placed):
+    """Opened without a tap (a wall PC started by a script), the browser keeps the siren muted: the header's sound
+    button asks for the tap; no bar lies over the panels of a screen that never scrolls."""
+    rule = wire_temperature_rule()
+    page = screen_page
+    login(page, asgi_server.url, placed.users[Role.STREET_ADMIN].username)
+    page.evaluate("localStorage.clear()")
+    page.goto(f"{asgi_server.url}/cockpit/")
+    page.wait_for_selector("body[data-live='1']")
+    in_thread(raise_wire_alarm, rule_id=rule.pk, device_id=placed.mine.devices.first().pk, apartment_id=placed.mine.pk)
+    wait_until(page, "window.ShijiaoSound.state().ringing && !window.ShijiaoSound.state().armed")
+    wait_until(page, "document.querySelector('#sound').innerText.includes('未确认')")
+    assert page.locator("#sound-bar").count() == 0
+    red = page.evaluate("getComputedStyle(document.querySelector('#sound')).backgroundColor")
+    assert red == "rgb(197, 48, 48)", red
+    page.screenshot(path=str(screenshot_dir() / "cockpit-sound-needs-tap.png"))
+    page.click("#sound")
+    wait_until(page, "window.ShijiaoSound.state().armed && window.cockpit.beeps >= 1")
+    wait_until(page, "document.querySelector('#sound').innerText.includes('已开启')")
+
+
 def test_a_fire_station_operator_sees_only_its_area_on_the_screen(asgi_server, screen_page, placed):
     login(screen_page, asgi_server.url, placed.users[Role.STATION_OPERATOR].username)
     screen_page.goto(f"{asgi_server.url}/cockpit/")

@@ -3,7 +3,7 @@
 
    Browsers let a page make sound only after a tap on it (or on the page that led to it: the sign-in). The first tap
    anywhere arms the sound and is remembered (localStorage) so that later pages arm themselves; when the browser
-   still refuses, a bar asks for one tap. Text comes from Django's JavaScript catalog.
+   still refuses, a bar asks for one tap (or, on a page with a [data-sound-button], that button does). Text comes from Django's JavaScript catalog.
 
      ShijiaoSound.update(alarms)   // any iterable of alarm payloads ({severity, status}); call after each change
      ShijiaoSound.state()          // {remembered, armed, ringing, beeps}: what really happens (tests read it) */
@@ -45,6 +45,11 @@
   function show() {
     const state = armed() ? (ringing ? "ringing" : "armed") : "needs-tap";
     document.body.dataset.sound = state;
+    document.body.dataset.soundRinging = String(ringing);
+    // A page with a sound button of its own in a fixed layout (the cockpit's wall screen, which never scrolls)
+    // marks it data-sound-button: the button becomes the prompt (its page styles body[data-sound]) and no bar
+    // covers the panels.
+    if (document.querySelector("[data-sound-button]")) return;
     if (!bar) {
       bar = document.createElement("button");
       bar.type = "button";

@@ -215,7 +215,8 @@
   function soundLabel() {
     const s = window.ShijiaoSound.state();
     soundBtn.setAttribute("aria-pressed", String(s.armed));
-    soundBtn.textContent = s.armed ? gettext("报警声音已开启") : gettext("开启报警声音");
+    soundBtn.textContent = s.armed ? gettext("报警声音已开启")
+      : s.ringing ? gettext("有未确认告警: 点此开启声音") : gettext("开启报警声音");
     cockpit.beeps = s.beeps;
   }
   soundBtn.addEventListener("click", () => setTimeout(soundLabel, 100));
