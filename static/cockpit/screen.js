@@ -51,7 +51,9 @@
   function renderTiles(h) {
     const criticalToday = (h.alarms_today_by_kind || []).filter((k) => k.critical).reduce((n, k) => n + k.count, 0);
     const rate = h.registration_rate == null ? null : (h.registration_rate * 100).toFixed(1) + "%";
-    const online = h.devices ? `${num(h.devices_online)}/${num(h.devices)}` : "0";
+    // The headline is the count online; the total goes in the line below (a district's "2,922/2,922" does not fit
+    // a tile at the headline size).
+    const online = h.devices ? num(h.devices_online) : "0";
     document.getElementById("tiles").innerHTML = [
       tile(gettext("公寓总数"), num(h.blocks), fill(gettext("床位 %(n)s"), { n: num(h.beds) })),
       tile(gettext("在住人数"), num(h.residents), gettext("流动人口")),
@@ -59,7 +61,8 @@
         fill(ngettext("已登记 %(n)s 人", "已登记 %(n)s 人", h.registered), { n: num(h.registered) })),
       tile(gettext("已发居住证"), num(h.permits), gettext("电子居住证")),
       tile(gettext("设备在线"), online, h.devices ?
-        fill(gettext("在线率 %(rate)s"), { rate: ((100 * h.devices_online) / h.devices).toFixed(1) + "%" }) : ""),
+        fill(gettext("共 %(n)s 台, 在线率 %(rate)s"),
+          { n: num(h.devices), rate: ((100 * h.devices_online) / h.devices).toFixed(1) + "%" }) : ""),
       tile(gettext("今日报警"), num(h.alarms_today), criticalToday ?
         fill(gettext("紧急类 %(n)s"), { n: num(criticalToday) }) : gettext("无紧急类"), h.alarms_today ? "bad" : ""),
       tile(gettext("平均响应"),
@@ -152,7 +155,12 @@
     splitLine: { lineStyle: { color: "#132c4a" } } };
   const base = { animation: false, textStyle: { fontFamily: "Noto Sans CJK SC, Microsoft YaHei, sans-serif", fontSize: 16 },
     grid: { left: 48, right: 12, top: 34, bottom: 28 }, tooltip: { trigger: "axis" },
-    legend: { top: 0, textStyle: { color: "#d8e6f5", fontSize: 16 }, itemWidth: 16, itemHeight: 10 } };
+    // One line of legend that pages when a district's many alarm kinds do not fit (wrapped, it covered the bars).
+    legend: { type: "scroll", top: 0, textStyle: { color: "#d8e6f5", fontSize: 16 }, itemWidth: 16, itemHeight: 10,
+      pageTextStyle: { color: "#b9cce0" }, pageIconColor: "#b9cce0" } };
+  // Few, never overlapping labels on the short value axes (thousands of door entries stacked their labels).
+  const valueAxis = { type: "value", minInterval: 1, splitNumber: 2, ...axisStyle,
+    axisLabel: { ...axisStyle.axisLabel, hideOverlap: true } };
   function chart(id) {
     if (!state.charts[id]) state.charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
     return state.charts[id];
@@ -162,18 +170,18 @@
       data: a.data, itemStyle: { color: kindColour(a.kind) } })) :
       [{ name: gettext("报警"), type: "bar", data: t.days.map(() => 0), itemStyle: { color: "#ff4d4f" } }];
     chart("chart-alarms").setOption({ ...base,
-      xAxis: { type: "category", data: t.days, ...axisStyle }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
+      xAxis: { type: "category", data: t.days, ...axisStyle }, yAxis: valueAxis,
       series: alarmSeries }, true);
     const hours = Array.from({ length: 24 }, (_, h) => pad(h));
     chart("chart-door").setOption({ ...base,
-      xAxis: { type: "category", data: hours, ...axisStyle, axisLabel: { ...axisStyle.axisLabel, interval: 2 } }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
+      xAxis: { type: "category", data: hours, ...axisStyle, axisLabel: { ...axisStyle.axisLabel, interval: 2 } }, yAxis: valueAxis,
       series: [
         { name: gettext("今日"), type: "bar", data: t.door_today, itemStyle: { color: "#3ee0ff" } },
         { name: gettext("近7天日均"), type: "line", data: t.door_week_average, smooth: true, symbol: "none",
           lineStyle: { color: "#f5a524" }, itemStyle: { color: "#f5a524" } },
       ] }, true);
     chart("chart-people").setOption({ ...base,
-      xAxis: { type: "category", data: t.days, ...axisStyle }, yAxis: { type: "value", minInterval: 1, ...axisStyle },
+      xAxis: { type: "category", data: t.days, ...axisStyle }, yAxis: valueAxis,
       series: [
         { name: gettext("入住"), type: "line", data: t.check_ins, smooth: true, itemStyle: { color: "#2fd18b" } },
         { name: gettext("退房"), type: "line", data: t.check_outs, smooth: true, itemStyle: { color: "#f5a524" } },
