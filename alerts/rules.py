@@ -434,6 +434,7 @@ def evaluate_points(
     *,
     late: Set[tuple[int, str]] = frozenset(),
     ahead: bool = False,
+    retried: Set[tuple[int, str]] = frozenset(),
     now: datetime | None = None,
 ) -> list[int]:
     """Run the rules over a committed batch of readings; answer the ids of alarms raised or changed.
@@ -445,7 +446,8 @@ def evaluate_points(
     Alarms first (sensors/hooks.py): a batch from the alarm queue (``ahead``) went ahead of the device's telemetry
     still in the backlog, so its duration and rate rules write their state even when idle; when those older
     readings arrive (``late``: the (device, metric) of which a newer reading was stored first), a rule whose state
-    went past them replays the stored readings in time order (``_replay_late``).
+    went past them replays the stored readings in time order (``_replay_late``). ``retried``: the late keys of a
+    batch retried after its rules died with the database; its ordered rules are judged even when idle.
     """
     points = sorted(points, key=lambda p: (p.device_id, p.ts))
     if not points:
@@ -454,7 +456,7 @@ def evaluate_points(
     _warm_rates(points, devices, ahead=ahead)
     before: dict[tuple[int, str], list | None] = {}
     try:
-        return _evaluate(points, devices, before, late=late, ahead=ahead, now=now)
+        return _evaluate(points, devices, before, late=late, ahead=ahead, retried=retried, now=now)
     except BaseException:
         _rewind(before)
         raise
@@ -477,6 +479,7 @@ def _evaluate(
     *,
     late: Set[tuple[int, str]],
     ahead: bool,
+    retried: Set[tuple[int, str]],
     now: datetime | None,
 ) -> list[int]:
     relevant: dict[tuple[int, int], tuple[CompiledRule, list[Point]]] = {}
@@ -489,6 +492,7 @@ def _evaluate(
             continue
         _remember(point, before)
         is_late = (point.device_id, point.metric) in late
+        is_retried = (point.device_id, point.metric) in retried
         device_rules = rules_of.get(point.device_id)
         if device_rules is None:
             device_rules = rules_of[point.device_id] = rules_for_device(
@@ -507,9 +511,11 @@ def _evaluate(
                 # A rule not yet busy can only start to hold through a condition on this point's metric (the
                 # others' values did not change here): test that one first, the whole rule only when it holds.
                 # (Profiled: _may_fire on every point and rule was a quarter of the ingest worker's time.)
-                # A late reading of an ordered rule is judged even when the rule looks idle: the process that took
-                # the later readings may have passed a fast rise or a long episode without writing anything.
-                if (ordered and (ahead or is_late)) or (
+                # A retried batch's reading (its rules died with the database) is judged by an ordered rule even
+                # when the rule looks idle: the process that took the later readings meanwhile may have passed a
+                # fast rise or a long episode without writing anything. (Not every late reading: two workers
+                # taking one device's backlog out of order would then replay every idle rule, each with a query.)
+                if (ordered and (ahead or is_retried)) or (
                     _meets(rule, point.metric, current) and _may_fire(rule, device["id"])
                 ):
                     candidates.add(key)

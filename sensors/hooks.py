@@ -82,10 +82,13 @@ def readings_hand_on(
     repeated: Sequence[Point] = (),
     late: Set[tuple[int, str]] = frozenset(),
     ahead: bool = False,
+    retried: Set[tuple[int, str]] = frozenset(),
 ) -> None:
     """Hand a committed batch's points on: ``stored`` (new) to every handler; ``repeated`` (stored before),
-    ``late`` and ``ahead`` (the batch came on the alarm queue, ahead of the device's telemetry backlog) to the
-    handlers registered with ``repeats``. Raises ``OperationalError`` if the database failed a handler."""
+    ``late``, ``ahead`` (the batch came on the alarm queue, ahead of the device's telemetry backlog) and
+    ``retried`` (the late keys among the repeated points: a batch retried after its handlers failed, judged after
+    newer readings) to the handlers registered with ``repeats``. Raises ``OperationalError`` if the database failed
+    a handler."""
     lost: OperationalError | None = None
     for entry in list(_readings.values()):
         points = [*stored, *repeated] if entry.repeats else list(stored)
@@ -93,7 +96,7 @@ def readings_hand_on(
             continue
         try:
             if entry.repeats:
-                entry.handler(points, late=late, ahead=ahead)
+                entry.handler(points, late=late, ahead=ahead, retried=retried)
             else:
                 entry.handler(points)
         except OperationalError as exc:

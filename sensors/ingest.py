@@ -89,9 +89,9 @@ def ingest_messages(
     if len(new_points) < len(points):
         new = {(p.device_id, p.metric, p.ts) for p in new_points}
         repeated = [p for p in points if (p.device_id, p.metric, p.ts) not in new]
-        late = late | storage.newer_stored(repeated)
+    retried = storage.newer_stored(repeated) if repeated else set()
     # → alerts.rules.evaluate_points and the others (sensors/hooks.py)
-    hooks.readings_hand_on(stored=new_points, repeated=repeated, late=late, ahead=ahead)
+    hooks.readings_hand_on(stored=new_points, repeated=repeated, late=late | retried, ahead=ahead, retried=retried)
     heard = {item.device.id for item in parsed if item.device is not None and item.heard}
     devices_mark_seen(heard, at=now)
     if any(item.reply is not None for item in parsed):
