@@ -197,12 +197,8 @@ def send(block, readings, *, rules_fail: bool = False):
     def gone(points, **_kwargs):
         raise OperationalError("the database went away")
 
-    hooks.on_readings("alarm rules", gone, repeats=True)
-    try:
-        with pytest.raises(OperationalError):
-            ingest_messages([message], now=block.at(readings[-1][0]))
-    finally:
-        hooks.on_readings("alarm rules", evaluate_points, repeats=True)
+    with hooks.only(readings={"alarm rules": gone}, repeats=True), pytest.raises(OperationalError):
+        ingest_messages([message], now=block.at(readings[-1][0]))
 
 
 def test_a_fast_rise_whose_rules_ran_after_later_readings_is_still_recorded_once(block):
