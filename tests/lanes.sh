@@ -32,7 +32,7 @@ echo "== lane 3: fault tests (alone)"
 "$PY" -m pytest -p no:cacheprovider tests/faults
 faults=$?
 
-echo "== lanes: unit $([ $unit = 0 ] && echo passed || echo FAILED), integration and browser" \
-  "$([ $integration = 0 ] && echo passed || echo FAILED), faults $([ $faults = 0 ] && echo passed || echo FAILED)" \
-  "in $(($(date +%s) - started)) s"
+verdict() { [ "$1" = 0 ] && echo passed || echo FAILED; }
+echo "== lanes: unit $(verdict $unit), integration and browser $(verdict $integration)," \
+  "faults $(verdict $faults) in $(($(date +%s) - started)) s"
 [ $unit = 0 ] && [ $integration = 0 ] && [ $faults = 0 ]
