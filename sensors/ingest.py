@@ -77,8 +77,7 @@ def ingest_messages(
 
     flooding = flood_watch.count(parsed, now)
     with transaction.atomic():
-        new_points = storage.readings_insert(points)
-        late = storage.latest_upsert(new_points)
+        new_points, late = storage.readings_store(points)
         _mark_stale_rollups(new_points, now)
         _record_rejections(parsed + flooding, now)
     result.stored = len(new_points)

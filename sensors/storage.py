@@ -32,6 +32,35 @@ RETURNING device_id, metric
 """
 
 
+# One round trip per batch for what ingest stores: the readings (a redelivered one is not stored twice), then each
+# device metric's newest value from the readings that were new (an older one never overwrites a newer), in (device,
+# metric) order so two workers lock the latest rows alike and never deadlock. Answers only the exceptions, which
+# are rare: 'repeated' (a reading already stored) and 'late' (a newer value was held before this batch). Returning
+# every stored row instead cost the worker ~10 % of its time decoding rows it already had (profiled).
+_STORE_PG = """
+WITH batch AS (
+    SELECT * FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[], %b::float8[])
+        AS b(device_id, metric, ts, value)
+), stored AS (
+    INSERT INTO sensors_reading (device_id, metric, ts, value) SELECT * FROM batch
+    ON CONFLICT DO NOTHING
+    RETURNING device_id, metric, ts, value
+), newest AS (
+    SELECT DISTINCT ON (device_id, metric) device_id, metric, ts, value FROM stored ORDER BY device_id, metric, ts DESC
+), kept AS (
+    INSERT INTO sensors_latestvalue (device_id, metric, ts, value) SELECT * FROM newest
+    ON CONFLICT (device_id, metric) DO UPDATE SET ts = EXCLUDED.ts, value = EXCLUDED.value
+    WHERE sensors_latestvalue.ts <= EXCLUDED.ts
+    RETURNING device_id, metric
+)
+SELECT true, b.device_id, b.metric, b.ts FROM batch b
+WHERE NOT EXISTS (SELECT FROM stored s WHERE s.device_id = b.device_id AND s.metric = b.metric AND s.ts = b.ts)
+UNION ALL
+SELECT false, n.device_id, n.metric, n.ts FROM newest n
+WHERE NOT EXISTS (SELECT FROM kept k WHERE k.device_id = n.device_id AND k.metric = n.metric)
+"""
+
+
 def _columns(points: Sequence[Point]) -> list[list]:
     return [
         [p.device_id for p in points],
@@ -47,6 +76,36 @@ def _pg_execute(sql: str, rows: Sequence[Point], *, fetch: bool = False) -> list
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, _columns(rows), binary=True)  # binary results too: no text parsing of timestamps
         return cursor.fetchall() if fetch else []
+
+
+def readings_store(points: Sequence[Point]) -> tuple[list[Point], set[tuple[int, str]]]:
+    """Store ``points`` and keep each device metric's newest value: :func:`readings_insert` then
+    :func:`latest_upsert` of the new ones, in one statement on PostgreSQL. Answers (the new points, the late keys)."""
+    if not points:
+        return [], set()
+    if connection.vendor != "postgresql":
+        new = readings_insert(points)
+        return new, latest_upsert(new)
+    unique = _distinct(points)
+    repeated: set[tuple] = set()
+    late: set[tuple[int, str]] = set()
+    for is_repeated, device_id, metric, ts in _pg_execute(_STORE_PG, unique, fetch=True):
+        if is_repeated:
+            repeated.add((device_id, metric, ts))
+        else:
+            late.add((device_id, metric))
+    if repeated:
+        unique = [p for p in unique if (p.device_id, p.metric, p.ts) not in repeated]
+    return unique, late
+
+
+def _distinct(points: Sequence[Point]) -> list[Point]:
+    """The points without a second reading of the same device, metric and moment in the batch (the first one
+    counts, as when the database meets it twice)."""
+    first: dict[tuple, Point] = {}
+    for point in points:
+        first.setdefault((point.device_id, point.metric, point.ts), point)
+    return list(first.values()) if len(first) < len(points) else list(points)
 
 
 def readings_insert(points: Sequence[Point]) -> list[Point]:
