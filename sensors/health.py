@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,6 +24,21 @@ from sensors.models import Device
 SEEN_RESOLUTION = timedelta(seconds=1)
 
 
+# The rows to touch are locked in id order (two workers never deadlock), skipping those another worker holds (it is
+# marking them seen right now); the old is_online comes back with each row, so those that came back are known.
+_MARK_SEEN_PG = """
+UPDATE sensors_device AS d SET last_seen_at = %(at)s, is_online = true
+FROM (
+    SELECT id, is_online FROM sensors_device
+    WHERE id = ANY(%(ids)s) AND (last_seen_at IS NULL OR last_seen_at < %(since)s OR NOT is_online)
+    ORDER BY id
+    FOR UPDATE SKIP LOCKED
+) AS old
+WHERE d.id = old.id
+RETURNING d.id, old.is_online
+"""
+
+
 def devices_mark_seen(device_ids: Iterable[int], *, at: datetime) -> list[int]:
     """Record that these devices were heard from at ``at``; answer those that came back online."""
     ids = sorted(set(device_ids))
@@ -31,6 +46,13 @@ def devices_mark_seen(device_ids: Iterable[int], *, at: datetime) -> list[int]:
         return []
     back: list[int] = []
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # one statement; the ORM spent a tenth of the ingest worker here
+            with connection.cursor() as cursor:
+                cursor.execute(_MARK_SEEN_PG, {"ids": ids, "at": at, "since": at - SEEN_RESOLUTION})
+                back = [pk for pk, was_online in cursor.fetchall() if not was_online]
+            if back:
+                transaction.on_commit(lambda: _announce(back, online=True, at=at), robust=True)
+            return back
         rows = list(
             Device.objects.select_for_update(skip_locked=True)
             .filter(pk__in=ids)

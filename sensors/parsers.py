@@ -221,8 +221,12 @@ def _decode(parsed: Parsed, message: RawMessage, now: datetime, kind: str, comma
     earliest = now - timedelta(days=settings.INGEST_MAX_PAST_DAYS)
     latest = now + timedelta(seconds=settings.INGEST_MAX_FUTURE_SECONDS)
     for raw_ts, values in entries:
+        entry_ts = _timestamp(parsed, raw_ts, received, earliest, latest, quiet=True)  # once for its values
         for name, raw_value, item_ts in values:
-            ts = _timestamp(parsed, item_ts if item_ts is not None else raw_ts, received, earliest, latest)
+            if item_ts is not None or entry_ts is None:  # its own time, or the entry's is refused (said per value)
+                ts = _timestamp(parsed, item_ts if item_ts is not None else raw_ts, received, earliest, latest)
+            else:
+                ts = entry_ts
             if ts is None:
                 continue
             value = _value(parsed, device, name, raw_value)
@@ -303,14 +307,16 @@ def _received(message: RawMessage, now: datetime) -> datetime:
     return datetime.fromtimestamp(message.received_at, tz=UTC)
 
 
-def _timestamp(parsed: Parsed, raw: Any, received: datetime, earliest: datetime, latest: datetime) -> datetime | None:
-    if raw is None:
-        ts = received
-    else:
-        ts = _parse_ts(raw)
-        if ts is None:
-            parsed.reject(R.BAD_TIMESTAMP, _("无法识别的时间戳 %(raw)s") % {"raw": _clip(repr(raw), 60)})
-            return None
+def _timestamp(
+    parsed: Parsed, raw: Any, received: datetime, earliest: datetime, latest: datetime, *, quiet: bool = False
+) -> datetime | None:
+    """The reading's time, or None with a rejection (``quiet``: None without one)."""
+    ts = received if raw is None else _parse_ts(raw)
+    if quiet:
+        return ts if ts is not None and earliest <= ts <= latest else None
+    if ts is None:
+        parsed.reject(R.BAD_TIMESTAMP, _("无法识别的时间戳 %(raw)s") % {"raw": _clip(repr(raw), 60)})
+        return None
     if ts > latest:
         parsed.reject(
             R.FUTURE_TIMESTAMP, _("时间戳 %(ts)s 晚于当前时间") % {"ts": f"{ts.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"}
