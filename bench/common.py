@@ -152,7 +152,12 @@ class FastPublisher:
                     self.acked += count
                     self._acks.notify_all()
 
-    def publish(self, topic: str, payload: bytes) -> None:
+    def publish(self, topic: str, payload: bytes | str, qos: int = 1) -> None:
+        """Queue a QoS 1 PUBLISH (written in chunks of 200; ``flush`` writes the rest). paho's signature."""
+        if qos != 1:
+            raise ValueError("FastPublisher publishes with QoS 1 only")
+        if isinstance(payload, str):
+            payload = payload.encode()
         self._next_id = self._next_id % 65535 + 1
         name = topic.encode()
         variable = len(name).to_bytes(2, "big") + name + self._next_id.to_bytes(2, "big")
