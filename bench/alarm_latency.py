@@ -1,6 +1,7 @@
 """Benchmark: alarm latency, from an over-threshold MQTT publish to the cockpit's WebSocket; and under overload.
 
-    python bench/alarm_latency.py [--alarms 220] [--background 2000] [--workers 2] [--overload]
+    python bench/alarm_latency.py [--alarms 220] [--background 2000] [--workers 2] [--consumers 1] [--overload]
+                                  [--broker shipped|machine]
 
 Needs the machine's PostgreSQL and Redis (PG_URL, REDIS_URL override the defaults; Redis database 13 by default so
 the bench's Celery queues stay apart from everyone else's) and the mosquitto program: the bench starts a Mosquitto of
