@@ -208,3 +208,28 @@ def test_a_device_flooding_the_platform_is_flagged_and_its_readings_are_kept(mak
     assert flag.count == 1 and flag.device == flooder and "上报周期 30 秒" in flag.last_detail
     assert Reading.objects.filter(device=flooder).count() == 70, "flagged, not dropped"
     assert not Rejection.objects.filter(device=calm).exists()
+
+
+def test_one_statement_answers_the_new_readings_and_the_late_keys_of_a_mixed_batch(make_device):
+    """storage.readings_store (one statement on PostgreSQL) answers only the exceptions; what it makes of them must
+    be what storing and upserting one by one would: new points once each, late keys where a newer value was held."""
+    from sensors.storage import readings_store
+    from sensors.types import Point
+
+    device = make_device(key="mix-1")
+    held = [Point(device.pk, "current", NOW, 9.0), Point(device.pk, "voltage", NOW - timedelta(minutes=5), 220.0)]
+    assert readings_store(held) == (held, set())
+
+    fresh = Point(device.pk, "voltage", NOW, 221.0)  # newer than the held voltage
+    older = Point(device.pk, "current", NOW - timedelta(minutes=1), 3.0)  # new reading, older than the held value
+    repeated = Point(device.pk, "current", NOW, 9.0)  # already stored
+    twin = Point(device.pk, "power", NOW, 1000.0)
+    new, late = readings_store([repeated, older, fresh, twin, Point(device.pk, "power", NOW, 1001.0)])
+
+    assert new == [older, fresh, twin]  # the batch's order, the first of two readings of one moment
+    assert late == {(device.pk, "current")}
+    assert stored(device) == {("current", NOW): 9.0, ("current", NOW - timedelta(minutes=1)): 3.0,
+                              ("voltage", NOW - timedelta(minutes=5)): 220.0, ("voltage", NOW): 221.0,
+                              ("power", NOW): 1000.0}  # fmt: skip
+    latest = {lv.metric: (lv.value, lv.ts) for lv in LatestValue.objects.filter(device=device)}
+    assert latest == {"current": (9.0, NOW), "voltage": (221.0, NOW), "power": (1000.0, NOW)}
