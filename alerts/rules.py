@@ -120,7 +120,7 @@ class _RuleCache:
         self._loaded_at = 0.0
         self._by_type: dict[int, list[CompiledRule]] = {}
         self._rate_metrics: frozenset[str] = frozenset()
-        self.by_device: dict[tuple[int, int, int], dict[str, list[CompiledRule]]] = {}  # see _rules_by_metric
+        self._by_device: dict[tuple[int, int, int], dict[str, list[CompiledRule]]] = {}  # see by_metric
         self.units: dict[tuple[int, str], str] = {}
 
     def invalidate(self, **_kwargs) -> None:
@@ -131,6 +131,23 @@ class _RuleCache:
         """Every metric some rule measures a rate of (only those need a reference reading warmed)."""
         self.by_type()
         return self._rate_metrics
+
+    def by_metric(self, device: dict) -> dict[str, list[CompiledRule]]:
+        """A device's rules by the metrics their conditions read (a metric no rule reads is passed over at once).
+        Kept until the rules are reloaded (a device is in nearly every batch: profiled, working it out per batch
+        was a tenth of the ingest worker's time)."""
+        by_type = self.by_type()  # first: a reload empties the memo below
+        key = (device["id"], device["device_type_id"], device["apartment_id"])
+        found = self._by_device.get(key)
+        if found is None:
+            found = {}
+            for rule in rules_for_device(device["device_type_id"], device["apartment_id"], device["id"], by_type):
+                for metric in rule.metrics:
+                    found.setdefault(metric, []).append(rule)
+            if len(self._by_device) > 200_000:  # bounded like device_cache: a city's worker sees its share
+                self._by_device.clear()
+            self._by_device[key] = found
+        return found
 
     def by_type(self) -> dict[int, list[CompiledRule]]:
         if time.monotonic() - self._loaded_at > self.ttl:
@@ -177,7 +194,7 @@ class _RuleCache:
             )
         self.units = {(m.device_type_id, m.key): m.unit for m in Metric.objects.all()}
         self._by_type = dict(by_type)
-        self.by_device = {}
+        self._by_device = {}
         self._rate_metrics = frozenset().union(*(r.rate_metrics for rules in by_type.values() for r in rules))
         self._loaded_at = time.monotonic()
 
@@ -235,24 +252,6 @@ def rules_for_device(
     return [rule for rule in chosen.values() if rule.enabled]
 
 
-def _rules_by_metric(device: dict) -> dict[str, list[CompiledRule]]:
-    """A device's rules by the metrics their conditions read (a metric no rule reads is passed over at once).
-    Kept until the rules are reloaded (a device is in nearly every batch: profiled, working it out per batch was a
-    tenth of the ingest worker's time)."""
-    by_type = rule_cache.by_type()  # first: a reload empties the memo below
-    key = (device["id"], device["device_type_id"], device["apartment_id"])
-    by_metric = rule_cache.by_device.get(key)
-    if by_metric is None:
-        by_metric = {}
-        for rule in rules_for_device(device["device_type_id"], device["apartment_id"], device["id"], by_type):
-            for metric in rule.metrics:
-                by_metric.setdefault(metric, []).append(rule)
-        if len(rule_cache.by_device) > 200_000:  # bounded like device_cache: a city's worker sees its share
-            rule_cache.by_device.clear()
-        rule_cache.by_device[key] = by_metric
-    return by_metric
-
-
 # --- evaluation ------------------------------------------------------------------------------------
 
 
@@ -285,12 +284,20 @@ def _next_entry(entry: list | None, point: Point) -> list:
     """
     ts = _iso(point.ts)
     if entry is None:
-        return [point.value, ts, None, point.value, ts]
+        return _advance(None, point.value, ts, 0.0)
+    ref_ts = entry[4] if len(entry) >= 5 else entry[1]
+    return _advance(entry, point.value, ts, (point.ts - datetime.fromisoformat(ref_ts)).total_seconds())
+
+
+def _advance(entry: list | None, value: float, ts, seconds: float) -> list:
+    """The rate step of ``_next_entry`` for either form of time (``ts``: UTC ISO in ``RuleState``, epoch seconds in
+    this process's ``_seen``); ``seconds``: since the entry's reference reading."""
+    if entry is None:
+        return [value, ts, None, value, ts]
     ref_value, ref_ts = (entry[3], entry[4]) if len(entry) >= 5 else (entry[0], entry[1])
-    seconds = (point.ts - datetime.fromisoformat(ref_ts)).total_seconds()
     if seconds >= RATE_WINDOW_SECONDS:
-        return [point.value, ts, (point.value - ref_value) * 60.0 / seconds, point.value, ts]
-    return [point.value, ts, entry[2], ref_value, ref_ts]
+        return [value, ts, (value - ref_value) * 60.0 / seconds, value, ts]
+    return [value, ts, entry[2], ref_value, ref_ts]
 
 
 def _step(rule: CompiledRule, state: RuleState, point: Point, outcome: _Outcome) -> bool:
@@ -411,24 +418,16 @@ def forget_process_state() -> None:
 
 
 def _remember(point: Point, before: dict[tuple[int, str], list | None]) -> list:
-    """Learn ``point`` (``_next_entry`` in epoch seconds: this runs for every reading a rule reads); answer what
+    """Learn ``point`` (``_advance`` in epoch seconds: this runs for every reading a rule reads); answer what
     this process now holds for its (device, metric)."""
     key = (point.device_id, point.metric)
     previous = _seen.get(key)
     if key not in before:
         before[key] = previous
     ts = point.ts.timestamp()
-    value = point.value
-    if previous is None:
-        entry = [value, ts, None, value, ts]
-    elif previous[1] >= ts:
+    if previous is not None and previous[1] >= ts:
         return previous
-    else:
-        seconds = ts - previous[4]
-        if seconds >= RATE_WINDOW_SECONDS:
-            entry = [value, ts, (value - previous[3]) * 60.0 / seconds, value, ts]
-        else:
-            entry = [value, ts, previous[2], previous[3], previous[4]]
+    entry = _advance(previous, point.value, ts, ts - previous[4] if previous is not None else 0.0)
     if len(_seen) > 500_000:
         _seen.clear()
     _seen[key] = entry
@@ -553,7 +552,7 @@ def _evaluate(
         by_metric = rules_of.get(device_id)
         if by_metric is None:
             device = devices.get(device_id)
-            by_metric = rules_of[device_id] = _rules_by_metric(device) if device is not None else {}
+            by_metric = rules_of[device_id] = rule_cache.by_metric(device) if device is not None else {}
         metric_rules = by_metric.get(point.metric)
         if not metric_rules:
             continue

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,9 +105,6 @@ class FastPublisher:
     are unacknowledged at a time, as a device fleet's sessions would have."""
 
     def __init__(self, client_id: str, url: str | None = None, window: int = 2000) -> None:
-        import socket
-        import threading
-
         where = urlsplit(url or MQTT_URL)
         self.sock = socket.create_connection((where.hostname or "127.0.0.1", where.port or 1883))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
