@@ -21,11 +21,10 @@ import threading
 import time
 from collections.abc import Callable
 
-import paho.mqtt.client as mqtt
 from django.conf import settings
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from sensors.mqtt import new_client
+from sensors.mqtt_wire import Message, WireClient
 
 log = logging.getLogger(__name__)
 
@@ -71,48 +70,49 @@ class Consumer:
         self._in_flight = 0  # the first messages of _buffer, being handed over now (not to be moved)
         self._lock = threading.Lock()
         self._full = threading.Event()
-        self._generation = 0  # message ids are only valid on the connection that delivered them
-        self.client, self._connect = new_client(client_id, url=url, manual_ack=True, persistent=True)
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = self._on_disconnect
-        self.client.on_subscribe = lambda *_args: self.subscribed.set()
-        self.client.on_message = self._on_message
+        self.wire = WireClient(
+            client_id,
+            topics=self.subscriptions(),
+            on_messages=self._on_messages,
+            url=url,
+            persistent=True,
+            on_subscribed=self.subscribed.set,
+            on_disconnect=self._on_disconnect,
+        )
 
-    def subscriptions(self) -> list[tuple[str, SubscribeOptions]]:
+    def subscriptions(self) -> list[str]:
         prefix = f"$share/{self.group}/" if self.group else ""
-        return [(prefix + topic, SubscribeOptions(qos=1)) for topic in self.topics]
+        return [prefix + topic for topic in self.topics]
 
-    def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
-        if reason_code.is_failure:
-            log.error("MQTT connection refused: %s", reason_code)
-            return
-        log.info("MQTT connected as %s; subscribing %s", self.client_id, ", ".join(t for t, _ in self.subscriptions()))
-        client.subscribe(self.subscriptions())
-
-    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
-        with self._lock:
-            self._generation += 1
+    def _on_disconnect(self, why: str) -> None:
         self.subscribed.clear()
         if not self.stopping.is_set():
-            log.warning("MQTT disconnected (%s); reconnecting", reason_code)
+            log.warning("MQTT disconnected (%s); reconnecting", why)
 
-    def _on_message(self, _client, _userdata, message: mqtt.MQTTMessage) -> None:
-        payload = message.payload.decode("utf-8", errors="replace")
-        topic = message.topic
-        urgent = self.urgent is not None and self._is_urgent(topic, payload)
-        entry = (topic, payload, time.time(), message.mid, message.qos, self._generation)
+    def _on_messages(self, messages: list[Message], generation: int) -> None:
+        """The messages of one read off the connection (the network thread): judged, then buffered in one go."""
+        received = time.time()
+        judge = self._is_urgent if self.urgent is not None else None
+        entries = []
+        for topic, raw, mid, qos in messages:
+            payload = raw.decode("utf-8", errors="replace")
+            entries.append(
+                ((topic, payload, received, mid, qos, generation), judge is not None and judge(topic, payload))
+            )
         with self._lock:
-            if urgent:
-                waiting = self._buffer[self._in_flight :]  # those not being handed over right now
-                if any(held[0] == topic for held in waiting):  # the device's earlier readings go with it, first
-                    self._urgent.extend(held for held in waiting if held[0] == topic)
-                    self._buffer[self._in_flight :] = [held for held in waiting if held[0] != topic]
-                self._urgent.append(entry)
-                self._full.set()
-            else:
-                self._buffer.append(entry)
-                if len(self._buffer) >= self.batch_messages:
+            for entry, urgent in entries:
+                if urgent:
+                    topic = entry[0]
+                    waiting = self._buffer[self._in_flight :]  # those not being handed over right now
+                    if any(held[0] == topic for held in waiting):  # the device's earlier readings go with it, first
+                        self._urgent.extend(held for held in waiting if held[0] == topic)
+                        self._buffer[self._in_flight :] = [held for held in waiting if held[0] != topic]
+                    self._urgent.append(entry)
                     self._full.set()
+                else:
+                    self._buffer.append(entry)
+            if len(self._buffer) >= self.batch_messages:
+                self._full.set()
 
     def _is_urgent(self, topic: str, payload: str) -> bool:
         try:
@@ -123,8 +123,7 @@ class Consumer:
 
     def start(self) -> None:
         """Connect and start the network thread (returns at once; ``run`` or ``flush`` hand batches on)."""
-        self.client.connect_async(**self._connect)
-        self.client.loop_start()
+        self.wire.start()
 
     def run(self) -> None:
         """Hand batches on until ``stop`` is called; never stops on bad input or a failed hand-over."""
@@ -147,8 +146,7 @@ class Consumer:
             self.flush()
         except Exception:
             log.exception("last batch not handed over; the broker will redeliver it")
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.wire.stop()
 
     def _window_over(self) -> bool:
         return time.monotonic() - self._window_started >= self.flush_seconds
@@ -169,7 +167,7 @@ class Consumer:
             taken = buffer[: self.batch_messages]
             if not taken:
                 return 0
-            generation = self._generation
+            generation = self.wire.generation
             if buffer is self._buffer:
                 self._in_flight = len(taken)
         batch = [[topic, "", payload, received] for topic, payload, received, _mid, _qos, _gen in taken]
@@ -184,9 +182,8 @@ class Consumer:
             self._in_flight = 0
             if len(buffer) >= self.batch_messages:
                 self._full.set()
-        for _topic, _payload, _received, mid, qos, gen in taken:
-            if qos and gen == generation == self._generation:
-                self.client.ack(mid, qos)
+        # Only what this connection delivered: the broker sends the rest again (storage ignores what it has).
+        self.wire.ack([mid for _t, _p, _r, mid, qos, gen in taken if qos and gen == generation], generation)
         self.handled += len(taken)
         return len(taken)
 
