@@ -1,4 +1,5 @@
-"""MQTT plumbing shared by the consumer, downlink commands and the simulator (paho-mqtt 2.x, MQTT 5).
+"""MQTT plumbing for downlink commands, the simulator and dropping a consumer's session (paho-mqtt 2.x, MQTT 5); the
+consumer receives through its own client (sensors/mqtt_wire.py).
 
 With no MQTT_URL (embedded defaults) ``publish`` hands messages to in-process listeners
 instead, which is how the in-process simulator receives commands in ``make demo``.
