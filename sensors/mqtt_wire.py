@@ -239,13 +239,14 @@ class WireClient:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._acks: list[int] = []  # packet ids to acknowledge on the current connection
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
-        os.set_blocking(self._wake_w, False)
+        self._wake_r = self._wake_w = -1  # the pipe that wakes the connection's thread (made by start)
         self._thread: threading.Thread | None = None
 
     # -- the caller's side
     def start(self) -> None:
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
         self._thread = threading.Thread(target=self._run, name=f"mqtt-{self.client_id}", daemon=True)
         self._thread.start()
 
@@ -267,44 +268,50 @@ class WireClient:
         self._wake()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                return  # still closing: its pipe stays open for it
+        with self._lock:
+            if self._wake_w >= 0:
+                os.close(self._wake_r)
+                os.close(self._wake_w)
+                self._wake_r = self._wake_w = -1
 
     def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"!")
-        except BlockingIOError:  # the pipe is full: the thread is being woken anyway
-            pass
+        with self._lock:  # never a write to a closed (or reused) descriptor
+            if self._wake_w < 0:
+                return
+            try:
+                os.write(self._wake_w, b"!")
+            except BlockingIOError:  # the pipe is full: the thread is being woken anyway
+                pass
 
     # -- the connection's thread
     def _run(self) -> None:
         pause = self.reconnect_min
-        try:
-            while not self._stopping.is_set():
-                started = time.monotonic()
-                try:
-                    self._session()
-                except Refused as exc:
-                    log.error("MQTT broker %s:%s refused %s: %s", self.where.host, self.where.port, self.client_id, exc)
-                except (OSError, ProtocolError) as exc:  # ssl.SSLError is an OSError
-                    if not self._stopping.is_set():
-                        log.warning("MQTT connection of %s lost: %s; reconnecting", self.client_id, exc)
-                except Exception:  # a bug in a callback must not end the connection's thread for good
-                    log.exception("MQTT connection of %s failed; reconnecting", self.client_id)
-                finally:
-                    was_connected = self.connected.is_set()
-                    with self._lock:
-                        self.generation += 1
-                        self._acks.clear()  # the broker sends those messages again on the next connection
-                        self.connected.clear()
-                    if was_connected and self.on_disconnect is not None:
-                        self.on_disconnect("stopped" if self._stopping.is_set() else "connection lost")
-                if time.monotonic() - started > 10:  # it had been up a while: try again soon
-                    pause = self.reconnect_min
-                if self._stopping.wait(pause):
-                    return
-                pause = min(self.reconnect_max, pause * 2)
-        finally:
-            os.close(self._wake_r)
-            os.close(self._wake_w)
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            try:
+                self._session()
+            except Refused as exc:
+                log.error("MQTT broker %s:%s refused %s: %s", self.where.host, self.where.port, self.client_id, exc)
+            except (OSError, ProtocolError) as exc:  # ssl.SSLError is an OSError
+                if not self._stopping.is_set():
+                    log.warning("MQTT connection of %s lost: %s; reconnecting", self.client_id, exc)
+            except Exception:  # a bug in a callback must not end the connection's thread for good
+                log.exception("MQTT connection of %s failed; reconnecting", self.client_id)
+            finally:
+                was_connected = self.connected.is_set()
+                with self._lock:
+                    self.generation += 1
+                    self._acks.clear()  # the broker sends those messages again on the next connection
+                    self.connected.clear()
+                if was_connected and self.on_disconnect is not None:
+                    self.on_disconnect("stopped" if self._stopping.is_set() else "connection lost")
+            if time.monotonic() - started > 10:  # it had been up a while: try again soon
+                pause = self.reconnect_min
+            if self._stopping.wait(pause):
+                return
+            pause = min(self.reconnect_max, pause * 2)
 
     def _open(self) -> socket.socket:
         sock = socket.create_connection((self.where.host, self.where.port), timeout=10)

@@ -325,3 +325,120 @@ def test_mosquitto_delivers_mqtt5_messages_with_properties_intact(settings):
         pub.disconnect()
         pub.loop_stop()
         client.stop()
+
+
+def _certificates(folder) -> tuple[str, str, str]:
+    """A CA and a server certificate for 127.0.0.1 signed by it (PEM files); answers (ca, cert, key) paths."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return tuple(str(p) for p in paths)
+
+
+@pytest.fixture
+def tls_broker():
+    """A Mosquitto with a TLS listener only (mqtts://), its certificate signed by a CA of the test's own."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    exe = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
+    require_service("the mosquitto program", exe is not None)
+    # Readable by the user Mosquitto drops to when started as root (pytest's tmp_path is not).
+    folder = Path(tempfile.mkdtemp(prefix="test-mqtt-tls-"))
+    folder.chmod(0o755)
+    ca, cert, key = _certificates(folder)
+    for path in (ca, cert, key):
+        Path(path).chmod(0o644)
+    tmp_path = folder
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def listening() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        require_service("a TLS Mosquitto", wait_for(listening, timeout=10))
+        yield f"mqtts://127.0.0.1:{port}", ca
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.integration
+def test_over_tls_it_checks_the_brokers_certificate_and_receives(tls_broker, caplog):
+    url, ca = tls_broker
+    tag = uuid.uuid4().hex[:8]
+    received = []
+    subscribed = threading.Event()
+    client = WireClient(
+        f"test-tls-{tag}", topics=["tls/#"], url=url, persistent=False, cafile=ca,
+        on_messages=lambda messages, gen: received.extend((m, gen) for m in messages), on_subscribed=subscribed.set,
+    )  # fmt: skip
+    stranger = WireClient("test-tls-stranger", topics=["tls/#"], url=url, persistent=False, on_messages=print)
+    with caplog.at_level(logging.WARNING, logger="sensors.mqtt_wire"):
+        client.start()
+        stranger.start()  # trusts only the system's CAs: the broker's certificate is refused
+        pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-tls-pub-{tag}", protocol=mqtt.MQTTv5)
+        pub.tls_set(ca_certs=ca)
+        pub.connect("127.0.0.1", broker(url).port)
+        pub.loop_start()
+        try:
+            assert subscribed.wait(10), "no subscription over TLS"
+            for n in range(300):  # more than one TLS record's worth: the reader must drain what SSL holds
+                pub.publish(f"tls/{n}", b'{"values": {"t": %d}}' % n, qos=1)
+            assert wait_for(lambda: len(received) == 300)
+            assert [m[0] for m, _ in received] == [f"tls/{n}" for n in range(300)]
+            gen = received[0][1]
+            assert client.ack([m[2] for m, _ in received], gen)
+            assert wait_for(lambda: "certificate verify failed" in caplog.text.lower())
+            assert not stranger.connected.is_set()
+        finally:
+            pub.disconnect()
+            pub.loop_stop()
+            client.stop()
+            stranger.stop()
