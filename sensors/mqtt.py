@@ -62,7 +62,7 @@ def new_client(
     if where.username:
         client.username_pw_set(where.username, where.password)
     if where.tls:
-        client.tls_set()
+        client.tls_set(ca_certs=settings.MQTT_CA_FILE or None)
     props = Properties(PacketTypes.CONNECT)
     props.ReceiveMaximum = 65535  # let the broker stream; acknowledgements come per batch
     if persistent:

@@ -30,6 +30,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.conf import settings
+
 from sensors.mqtt import broker
 
 log = logging.getLogger(__name__)
@@ -233,7 +235,7 @@ class WireClient:
         self.where = broker(url)
         self.persistent = persistent
         self.keepalive = keepalive
-        self.cafile = cafile
+        self.cafile = cafile if cafile is not None else (settings.MQTT_CA_FILE or None)
         self.generation = 0  # counts connections: a packet id is only valid on the one that delivered it
         self.connected = threading.Event()  # CONNACK received on the current connection
         self._stopping = threading.Event()

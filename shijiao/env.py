@@ -109,6 +109,13 @@ def check_url(name: str, url: str, schemes: set[str], example: str) -> str:
     return url
 
 
+def check_file(name: str, path: str, what: str) -> str:
+    """``path`` (from the environment variable ``name``) when it names a readable file; refuses to start otherwise."""
+    if path and not Path(path).is_file():
+        raise ImproperlyConfigured(f"{name}={path!r} is not a file ({what}).")
+    return path
+
+
 def _redact(url: str) -> str:
     parts = urlsplit(url)
     if parts.password:

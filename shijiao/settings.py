@@ -14,6 +14,7 @@ from kombu import Exchange, Queue
 
 from shijiao.env import (
     check_fernet_keys,
+    check_file,
     check_url,
     database_from_url,
     envbool,
@@ -170,6 +171,8 @@ MQTT_URL = envstr("MQTT_URL", "")
 if MQTT_URL:
     check_url("MQTT_URL", MQTT_URL, {"mqtt", "mqtts", "tcp"}, "mqtt://127.0.0.1:1883")
 MQTT_CLIENT_ID = envstr("MQTT_CLIENT_ID", "shijiao-ingest")
+# mqtts://: the broker's certificate is checked against the system's CAs, or this PEM file's (a private CA).
+MQTT_CA_FILE = check_file("MQTT_CA_FILE", envstr("MQTT_CA_FILE", ""), "a PEM file of the broker's CA")
 MQTT_SHARED_GROUP = envstr("MQTT_SHARED_GROUP", "shijiao")
 
 # --- personal data --------------------------------------------------------

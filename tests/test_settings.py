@@ -172,3 +172,18 @@ def test_development_still_runs_with_no_keys_at_all():
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_a_missing_mqtt_ca_file_stops_manage_py_with_one_sentence():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**CLEAN, "MQTT_URL": "mqtts://broker.example:8883", "MQTT_CA_FILE": "/nowhere/ca.pem"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "MQTT_CA_FILE='/nowhere/ca.pem' is not a file" in lines[0]

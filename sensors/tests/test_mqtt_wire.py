@@ -410,16 +410,17 @@ def tls_broker():
 
 
 @pytest.mark.integration
-def test_over_tls_it_checks_the_brokers_certificate_and_receives(tls_broker, caplog):
+def test_over_tls_it_checks_the_brokers_certificate_and_receives(tls_broker, caplog, settings):
     url, ca = tls_broker
     tag = uuid.uuid4().hex[:8]
     received = []
     subscribed = threading.Event()
+    stranger = WireClient("test-tls-stranger", topics=["tls/#"], url=url, persistent=False, on_messages=print)
+    settings.MQTT_CA_FILE = ca  # the platform's setting for a private CA
     client = WireClient(
-        f"test-tls-{tag}", topics=["tls/#"], url=url, persistent=False, cafile=ca,
+        f"test-tls-{tag}", topics=["tls/#"], url=url, persistent=False,
         on_messages=lambda messages, gen: received.extend((m, gen) for m in messages), on_subscribed=subscribed.set,
     )  # fmt: skip
-    stranger = WireClient("test-tls-stranger", topics=["tls/#"], url=url, persistent=False, on_messages=print)
     with caplog.at_level(logging.WARNING, logger="sensors.mqtt_wire"):
         client.start()
         stranger.start()  # trusts only the system's CAs: the broker's certificate is refused
