@@ -9,8 +9,8 @@ its own set up as the platform ships it (deploy/mosquitto.conf; a stock broker k
 client and drops the rest, which the overload would lose); ``--broker machine`` uses MQTT_URL. It creates a
 throw-away database, registers background devices and --alarms alarm devices (smart electricity, online: they
 have been reporting), starts the real platform: uvicorn (ASGI, Redis channel layer), ``manage.py ingest_mqtt``,
-Celery workers as docker-compose.yml runs them: telemetry (--workers processes, at nice 10), the alarm queue
-(--alarm-workers processes) and escalations and notifications (1 process). A
+Celery workers as docker-compose.yml runs them: the alarm queue (--alarm-workers processes), escalations and
+notifications (1 process, at nice 3) and telemetry (--workers processes, at nice 10). A
 background publisher keeps --background readings/s flowing (messages of 5 data points, normal values).
 A cockpit client (a street admin's session) listens on ``/ws/alerts/?end=cockpit``. The bench then
 publishes one over-threshold wire temperature per alarm device (QoS 1), one every 40 ms, and times each
@@ -370,11 +370,11 @@ def measure(args) -> None:
             [sys.executable, "-m", "uvicorn", "shijiao.asgi:application", "--host", "127.0.0.1", "--port", str(port),
              "--lifespan", "off", "--log-level", "warning"], cwd=ROOT, env=env,
         ))  # fmt: skip
-        # As docker-compose.yml deploys them: telemetry batches (and their rules) on one worker, at a lower CPU
-        # priority (cpu_shares there, nice here), alarm-bearing readings on one of their own, escalations and
-        # notifications on a third.
+        # As docker-compose.yml deploys them: alarm-bearing readings on a worker of their own, escalations and
+        # notifications on a second, telemetry batches (and their rules) on a third, in that order of CPU priority
+        # (cpu_shares there, nice here: 1,024 / 526 / 110 are the weights of nice 0 / 3 / 10).
         workers = [("ingest", queue, args.workers, 10), ("alarms", alarm_queue, args.alarm_workers, 0),
-                   ("alerts", "celery", 1, 0)]  # fmt: skip
+                   ("alerts", "celery", 1, 3)]  # fmt: skip
         for name, queues, concurrency, niceness in workers:
             procs.append(subprocess.Popen(
                 ["nice", "-n", str(niceness), sys.executable, "-m", "celery", "-A", "shijiao", "worker", "-Q", queues,

@@ -204,3 +204,11 @@ def test_the_container_check_of_web_passes_on_503_from_another_part_but_not_on_a
     assert _healthz(live_server.url)[0] == 503
     assert web_answers(live_server.url)
     assert not web_answers("http://127.0.0.1:1")
+
+
+def test_compose_gives_the_cpu_to_alarms_first_then_escalations_then_telemetry():
+    yaml = pytest.importorskip("yaml")
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    weight = {name: services[name].get("cpu_shares", 1024) for name in ("worker-alarms", "worker", "worker-ingest")}
+    assert weight["worker-alarms"] > weight["worker"] > weight["worker-ingest"], weight
+    assert "-Q alarms" in services["worker-alarms"]["command"] and "-Q ingest" in services["worker-ingest"]["command"]
