@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import orjson
 import redis
 from celery import Celery
 from django.conf import settings
@@ -83,8 +84,8 @@ def _send(app: Celery, task_id: str, batch: list[list], queue: str) -> None:
     app.send_task(TASK, args=[batch], kwargs=kwargs, task_id=task_id, queue=queue)
 
 
-def _entry(batch: list[list], queue: str) -> str:
-    return json.dumps({"queue": queue, "batch": batch})
+def _entry(batch: list[list], queue: str) -> bytes:
+    return orjson.dumps({"queue": queue, "batch": batch})  # the consumer writes one per batch: orjson, not json
 
 
 def _read_entry(raw: bytes | str) -> tuple[list[list], str]:

@@ -86,3 +86,32 @@ def test_every_message_of_a_device_whose_alarm_is_on_or_that_went_silent_is_urge
     assert not message_is_urgent(f"shijiao/{never_seen.key}/telemetry", cool)
     assert not message_is_urgent(f"shijiao/{quiet.key}/telemetry", cool)
     assert message_is_urgent(f"shijiao/{quiet.key}/telemetry", json.dumps({"values": {"wire_temp": 95.0}}))
+
+
+def test_the_consumers_fast_test_agrees_with_the_triggers_on_every_value():
+    """The per-message test reads the triggers in a shape of its own: it must say what ``Triggers.met`` says."""
+    from sensors import urgency
+
+    def extra() -> urgency.Triggers:
+        found = urgency.Triggers()
+        found.within["voltage"] = [(10.0, 20.0)]  # a range rule besides the defaults' levels
+        found.flags.add("current")  # a flag on a metric that also has a level
+        return found
+
+    urgency.register_triggers(extra)
+    table.invalidate()
+    try:
+        current = table.current()
+        assert current.keys, "no triggers loaded"
+        values = [-1e9, -1.0, 0.0, 0.05, 0.2, 0.49, 0.5, 1.0, 9.9, 10.0, 15.0, 20.0, 20.1, 55.0, 60.9, 61.0, 70.0,
+                  95.0, 449.9, 450.0, 1e9]  # fmt: skip
+        for name, metric in current.keys.items():
+            for value in values:
+                expected = current.triggers.met(metric, value)
+                assert is_urgent(json.dumps({"values": {name: value}})) is expected, (name, value)
+                assert is_urgent(json.dumps({"values": {name.upper(): value}})) is expected, (name, value)
+        assert is_urgent('{"values": {"wire_temp": 1e999}}') is False
+        assert is_urgent('{"values": {"smoke": TRUE}}') is True
+    finally:
+        urgency._providers.remove(extra)
+        table.invalidate()
