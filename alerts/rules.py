@@ -631,10 +631,9 @@ def _lock_states(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], RuleS
     """Lock (creating when missing) the state rows, always in id order so two workers cannot deadlock."""
     keys = list(keys)
     states = {(s.device_id, s.rule_id): s for s in _states_locked(keys)}
-    missing = [key for key in keys if key not in states]
+    missing = sorted(key for key in keys if key not in states)
     if missing:
-        RuleState.objects.bulk_create([RuleState(device_id=d, rule_id=r) for d, r in missing], ignore_conflicts=True)
-        for s in _states_locked(missing):
+        for s in _states_created(missing):
             states[(s.device_id, s.rule_id)] = s
     return states
 
@@ -645,6 +644,16 @@ _LOCK_PG = """
 SELECT s.* FROM alerts_rulestate s JOIN unnest(%s::bigint[], %s::bigint[]) AS k(device_id, rule_id)
   ON s.device_id = k.device_id AND s.rule_id = k.rule_id
 ORDER BY s.id FOR UPDATE OF s
+"""
+# Missing states are created and locked in one statement: a row another worker created meanwhile is locked and
+# answered as it is (the no-op update), so the caller sees every key (profiled: a quarter of a first alarm's rule work
+# was the three queries this was before).
+_CREATE_PG = """
+INSERT INTO alerts_rulestate (device_id, rule_id, triggered, "values", updated_at)
+SELECT k.device_id, k.rule_id, false, '{}'::jsonb, now()
+FROM unnest(%s::bigint[], %s::bigint[]) AS k(device_id, rule_id)
+ON CONFLICT (device_id, rule_id) DO UPDATE SET device_id = alerts_rulestate.device_id
+RETURNING *
 """
 _SAVE_PG = """
 UPDATE alerts_rulestate AS s
@@ -660,6 +669,14 @@ def _states_locked(keys: list[tuple[int, int]]) -> Iterable[RuleState]:
     if connection.vendor != "postgresql":
         return RuleState.objects.select_for_update().filter(_any_key(keys)).order_by("id")
     return RuleState.objects.raw(_LOCK_PG, [[d for d, _ in keys], [r for _, r in keys]])
+
+
+def _states_created(keys: list[tuple[int, int]]) -> Iterable[RuleState]:
+    """Create the states of ``keys`` (in key order, so two workers lock them in the same order) and lock them."""
+    if connection.vendor != "postgresql":
+        RuleState.objects.bulk_create([RuleState(device_id=d, rule_id=r) for d, r in keys], ignore_conflicts=True)
+        return _states_locked(keys)
+    return RuleState.objects.raw(_CREATE_PG, [[d for d, _ in keys], [r for _, r in keys]])
 
 
 def _states_save(states: list[RuleState]) -> None:

@@ -363,3 +363,25 @@ def test_suspicious_movement_from_the_residents_app_raises_an_alarm(block):
                                  kind="loitering", detail={"minutes": 14}, at=block.at(0))  # fmt: skip
     [alarm] = open_alarms("movement_loitering")
     assert alarm.title == "夜间可疑徘徊" and alarm.trigger_count == 2 and alarm.detail == {"minutes": 14}
+
+
+def test_rule_states_are_created_once_and_locked_whoever_created_them(block):
+    """A worker finds some states missing; another creates one of them meanwhile: the first still gets every state,
+    that one as the other wrote it (its values kept), and no key twice."""
+    from alerts.rules import _lock_states, _states_created
+
+    rules = list(AlertRule.objects.filter(device_type=block.electricity.device_type).order_by("id")[:3])
+    keys = [(block.electricity.id, rule.id) for rule in rules]
+    RuleState.objects.create(device_id=keys[0][0], rule_id=keys[0][1], values={"wire_temp": [70.0, "t"]})
+    with transaction.atomic():
+        states = _lock_states(keys)
+        assert sorted(states) == sorted(keys)
+        assert states[keys[0]].values == {"wire_temp": [70.0, "t"]}
+        assert all(states[key].values == {} and states[key].id for key in keys[1:])
+        again = _lock_states(keys)  # the same transaction: nothing new
+        assert {key: s.id for key, s in again.items()} == {key: s.id for key, s in states.items()}
+        # As when another worker created them between this worker's look and its insert: answered, not doubled.
+        raced = {(s.device_id, s.rule_id): s for s in _states_created(sorted(keys))}
+        assert {key: s.id for key, s in raced.items()} == {key: s.id for key, s in states.items()}
+        assert raced[keys[0]].values == {"wire_temp": [70.0, "t"]}
+    assert RuleState.objects.filter(device=block.electricity).count() == 3
