@@ -646,7 +646,7 @@ SELECT s.* FROM alerts_rulestate s JOIN unnest(%s::bigint[], %s::bigint[]) AS k(
 ORDER BY s.id FOR UPDATE OF s
 """
 # Missing states are created and locked in one statement: a row another worker created meanwhile is locked and
-# answered as it is (the no-op update), so the caller sees every key (profiled: a quarter of a first alarm's rule work
+# answered as it is (the no-op update), so the caller sees every key (profiled: a fifth of a first alarm's rule work
 # was the three queries this was before).
 _CREATE_PG = """
 INSERT INTO alerts_rulestate (device_id, rule_id, triggered, "values", updated_at)
