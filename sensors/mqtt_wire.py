@@ -135,6 +135,23 @@ PINGREQ = b"\xc0\x00"
 DISCONNECT = b"\xe0\x00"
 
 
+def _length_rest(buffer: bytearray, i: int, first: int) -> tuple[int, int] | None:
+    """The rest of a variable byte integer whose first byte ``first`` (high bit set) came just before ``i``: its
+    value and the index after it, or None when the buffer ends first. Only lengths of 128 or more come here."""
+    value = first & 0x7F
+    shift = 7
+    while i < len(buffer):
+        digit = buffer[i]
+        i += 1
+        value |= (digit & 0x7F) << shift
+        if not digit & 0x80:
+            return value, i
+        shift += 7
+        if shift > 21:
+            raise ProtocolError("variable byte integer longer than four bytes")
+    return None
+
+
 def parse(buffer: bytearray, on_other: Callable[[int, int, memoryview], None]) -> tuple[list[Message], int]:
     """Parse the whole packets at the start of ``buffer``: answer the PUBLISHes in it and how many bytes were used.
     Other packets go to ``on_other(first byte, flags, body)``. An incomplete packet at the end is left for the next
@@ -150,19 +167,10 @@ def parse(buffer: bytearray, on_other: Callable[[int, int, memoryview], None]) -
             length = buffer[i]
             i += 1
             if length & 0x80:  # the remaining length takes more than one byte
-                length &= 0x7F
-                shift = 7
-                while True:
-                    if i >= size:
-                        return messages, pos
-                    digit = buffer[i]
-                    i += 1
-                    length |= (digit & 0x7F) << shift
-                    if not digit & 0x80:
-                        break
-                    shift += 7
-                    if shift > 21:
-                        raise ProtocolError("remaining length longer than four bytes")
+                read = _length_rest(buffer, i, length)
+                if read is None:
+                    return messages, pos
+                length, i = read
             end = i + length
             if end > size:
                 return messages, pos
@@ -181,15 +189,10 @@ def parse(buffer: bytearray, on_other: Callable[[int, int, memoryview], None]) -
                 props = buffer[j]  # the properties' length: one byte unless 128 or more
                 j += 1
                 if props & 0x80:
-                    props &= 0x7F
-                    shift = 7
-                    while True:
-                        digit = buffer[j]
-                        j += 1
-                        props |= (digit & 0x7F) << shift
-                        if not digit & 0x80:
-                            break
-                        shift += 7
+                    read = _length_rest(buffer, j, props)
+                    if read is None:
+                        raise ProtocolError("PUBLISH shorter than its headers")
+                    props, j = read
                 j += props
                 if j > end:
                     raise ProtocolError("PUBLISH shorter than its headers")

@@ -63,15 +63,20 @@ def test_it_switches_to_postgresql_and_redis_from_the_environment():
     assert got["broker"] == "redis://cache.example:6379/2"
 
 
-def test_a_malformed_database_url_stops_manage_py_with_one_sentence():
-    result = subprocess.run(
+def manage_check(**env: str) -> subprocess.CompletedProcess:
+    """``manage.py check`` with nothing of the caller's environment but ``env``."""
+    return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
-        env={**CLEAN, "DATABASE_URL": "mysql//oops"},
+        env={**CLEAN, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_a_malformed_database_url_stops_manage_py_with_one_sentence():
+    result = manage_check(DATABASE_URL="mysql//oops")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -87,14 +92,7 @@ def test_an_unreachable_redis_stops_the_server_with_one_sentence():
 
 
 def test_a_non_numeric_setting_is_named_in_the_error():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env={**CLEAN, "REGISTRATION_DEADLINE_DAYS": "three"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = manage_check(REGISTRATION_DEADLINE_DAYS="three")
     assert result.returncode == 1
     assert "REGISTRATION_DEADLINE_DAYS" in result.stderr and "Traceback" not in result.stderr
 
@@ -175,14 +173,7 @@ def test_development_still_runs_with_no_keys_at_all():
 
 
 def test_a_missing_mqtt_ca_file_stops_manage_py_with_one_sentence():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env={**CLEAN, "MQTT_URL": "mqtts://broker.example:8883", "MQTT_CA_FILE": "/nowhere/ca.pem"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = manage_check(MQTT_URL="mqtts://broker.example:8883", MQTT_CA_FILE="/nowhere/ca.pem")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

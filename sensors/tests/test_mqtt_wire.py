@@ -8,7 +8,6 @@ import logging
 import socket
 import struct
 import threading
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -19,6 +18,7 @@ from paho.mqtt.properties import Properties
 from conftest import require_service
 from sensors.mqtt import broker
 from sensors.mqtt_wire import ProtocolError, WireClient, _length, parse, puback_packets
+from tests.faults.servers import Mosquitto, free_port, wait_until
 
 
 def publish_packet(topic: str, payload: bytes, *, packet_id: int = 0, properties: bytes = b"", dup: bool = False):
@@ -28,15 +28,6 @@ def publish_packet(topic: str, payload: bytes, *, packet_id: int = 0, properties
         body += struct.pack("!H", packet_id)
     body += _length(len(properties)) + properties + payload
     return bytes([0x30 | (0x08 if dup else 0) | qos << 1]) + _length(len(body)) + body
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 # -- the parser
@@ -214,7 +205,7 @@ def test_connect_and_subscribe_send_what_mqtt5_asks(fake):
         assert subscribe == b"\x00\x01\x00" + b"\x00\x0a$share/g/#" + b"\x01"  # QoS 1
     finally:
         client.stop()
-    assert wait_for(lambda: server.of_kind(0xE0)), "no DISCONNECT on stop"
+    assert wait_until(lambda: server.of_kind(0xE0)), "no DISCONNECT on stop"
 
 
 @pytest.mark.parametrize(
@@ -228,7 +219,7 @@ def test_a_refusal_is_logged_by_name_never_taken_for_a_subscription_and_tried_ag
     with caplog.at_level(logging.ERROR, logger="sensors.mqtt_wire"):
         client.start()
         try:
-            assert wait_for(lambda: len(server.of_kind(0x10)) >= 2), "it did not try again"
+            assert wait_until(lambda: len(server.of_kind(0x10)) >= 2), "it did not try again"
         finally:
             client.stop()
     assert not subscribed.is_set()
@@ -240,20 +231,20 @@ def test_acks_go_only_to_the_connection_that_delivered(fake):
     client, received = client_for(server.url)
     client.start()
     try:
-        assert wait_for(lambda: server.of_kind(0x82))
+        assert wait_until(lambda: server.of_kind(0x82))
         conn = server.connections[0]
         conn.sendall(
             publish_packet("shijiao/a/telemetry", b"1", packet_id=7) + publish_packet("shijiao/a/x", b"2", packet_id=8)
         )
-        assert wait_for(lambda: sum(len(m) for m, _ in received) == 2)
+        assert wait_until(lambda: sum(len(m) for m, _ in received) == 2)
         generation = received[0][1]
         assert client.ack([7, 8], generation)
-        assert wait_for(lambda: server.of_kind(0x40) == [b"\x00\x07", b"\x00\x08"])
+        assert wait_until(lambda: server.of_kind(0x40) == [b"\x00\x07", b"\x00\x08"])
         hang_up(conn)  # the connection is lost: packet ids of it mean nothing on the next
-        assert wait_for(lambda: len(server.connections) == 2 and client.connected.is_set())
+        assert wait_until(lambda: len(server.connections) == 2 and client.connected.is_set())
         assert not client.ack([9], generation)
         assert client.ack([9], client.generation)
-        assert wait_for(lambda: server.of_kind(0x40)[-1:] == [b"\x00\x09"])
+        assert wait_until(lambda: server.of_kind(0x40)[-1:] == [b"\x00\x09"])
     finally:
         client.stop()
 
@@ -263,8 +254,8 @@ def test_keep_alive_pings_and_a_silent_broker_is_left(fake):
     client, _ = client_for(server.url, keepalive=1)
     client.start()
     try:
-        assert wait_for(lambda: server.of_kind(0xC0), timeout=5), "no PINGREQ after half the keep-alive"
-        assert wait_for(lambda: len(server.of_kind(0x10)) >= 2, timeout=8), "an unanswered ping did not end it"
+        assert wait_until(lambda: server.of_kind(0xC0), timeout=5), "no PINGREQ after half the keep-alive"
+        assert wait_until(lambda: len(server.of_kind(0x10)) >= 2, timeout=8), "an unanswered ping did not end it"
     finally:
         client.stop()
 
@@ -275,9 +266,9 @@ def test_a_broker_disconnect_is_logged_with_its_reason_and_the_client_comes_back
     with caplog.at_level(logging.WARNING, logger="sensors.mqtt_wire"):
         client.start()
         try:
-            assert wait_for(lambda: server.of_kind(0x82))
+            assert wait_until(lambda: server.of_kind(0x82))
             server.connections[0].sendall(b"\xe0\x01\x8e")
-            assert wait_for(lambda: len(server.of_kind(0x82)) >= 2)
+            assert wait_until(lambda: len(server.of_kind(0x82)) >= 2)
         finally:
             client.stop()
     assert "session taken over (0x8E)" in caplog.text
@@ -315,7 +306,7 @@ def test_mosquitto_delivers_mqtt5_messages_with_properties_intact(settings):
         pub.publish(f"wire/{tag}/a", b'{"values": {"t": 1}}', qos=1, properties=props).wait_for_publish(5)
         pub.publish(f"wire/{tag}/b", big, qos=1).wait_for_publish(5)
         pub.publish(f"wire/{tag}/c", b"zero", qos=0).wait_for_publish(5)
-        assert wait_for(lambda: len(received) == 3)
+        assert wait_until(lambda: len(received) == 3)
         (first, gen), (second, _), (third, _) = received
         assert first[:2] == (f"wire/{tag}/a", b'{"values": {"t": 1}}') and first[3] == 1
         assert second[:2] == (f"wire/{tag}/b", big)
@@ -370,43 +361,15 @@ def _certificates(folder) -> tuple[str, str, str]:
 
 
 @pytest.fixture
-def tls_broker():
+def tls_broker(tmp_path):
     """A Mosquitto with a TLS listener only (mqtts://), its certificate signed by a CA of the test's own."""
-    import shutil
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
-    exe = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
-    require_service("the mosquitto program", exe is not None)
-    # Readable by the user Mosquitto drops to when started as root (pytest's tmp_path is not).
-    folder = Path(tempfile.mkdtemp(prefix="test-mqtt-tls-"))
-    folder.chmod(0o755)
-    ca, cert, key = _certificates(folder)
-    for path in (ca, cert, key):
-        Path(path).chmod(0o644)
-    tmp_path = folder
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n")
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
+    ca, cert, key = _certificates(tmp_path)
+    server = Mosquitto(tmp_path, port=free_port(18831), extra=f"cafile {ca}\ncertfile {cert}\nkeyfile {key}\n")
+    server.start()
     try:
-        require_service("a TLS Mosquitto", wait_for(listening, timeout=10))
-        yield f"mqtts://127.0.0.1:{port}", ca
+        yield f"mqtts://127.0.0.1:{server.port}", ca
     finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.stop()
 
 
 @pytest.mark.integration
@@ -432,11 +395,11 @@ def test_over_tls_it_checks_the_brokers_certificate_and_receives(tls_broker, cap
             assert subscribed.wait(10), "no subscription over TLS"
             for n in range(300):  # more than one TLS record's worth: the reader must drain what SSL holds
                 pub.publish(f"tls/{n}", b'{"values": {"t": %d}}' % n, qos=1)
-            assert wait_for(lambda: len(received) == 300)
+            assert wait_until(lambda: len(received) == 300)
             assert [m[0] for m, _ in received] == [f"tls/{n}" for n in range(300)]
             gen = received[0][1]
             assert client.ack([m[2] for m, _ in received], gen)
-            assert wait_for(lambda: "certificate verify failed" in caplog.text.lower())
+            assert wait_until(lambda: "certificate verify failed" in caplog.text.lower())
             assert not stranger.connected.is_set()
         finally:
             pub.disconnect()

@@ -49,7 +49,8 @@ def wait_until(condition, timeout: float = 30.0, step: float = 0.1) -> bool:
 class Mosquitto:
     """A Mosquitto of our own with persistence, so queued QoS 1 messages survive a restart."""
 
-    def __init__(self, workdir: Path, port: int = 18830) -> None:
+    def __init__(self, workdir: Path, port: int = 18830, extra: str = "") -> None:
+        """``extra``: more configuration lines for the listener (e.g. its TLS certificate files)."""
         self.port = port
         self.dir = workdir / "mosquitto"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ class Mosquitto:
             "max_queued_messages 100000\n"
             "max_inflight_messages 0\n"
             "user root\n"
-            f"log_dest file {self.dir}/mosquitto.log\n"
+            f"log_dest file {self.dir}/mosquitto.log\n" + extra
         )
         self.process: subprocess.Popen | None = None
 
