@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from accounts.models import ApiToken
-from accounts.tokens import hash_token
+from accounts.tokens import token_for_access
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -24,7 +23,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("令牌无效"), code="token_invalid")
-        token = ApiToken.objects.select_related("user").filter(access_hash=hash_token(raw)).first()
+        token = token_for_access(raw)
         if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("令牌无效或已退出登录"), code="token_invalid")
         if token.access_expires_at <= timezone.now():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +38,65 @@ class IssuedToken:
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class _AccessLookup:
+    """One SQL statement from an access token's hash to its ApiToken and User, built once per database vendor.
+
+    Every authenticated API request asks this; the ORM's version of the same join (select_related, first)
+    costs about four times the CPU of the query itself to compile, and ``first`` sorts one unique row.
+    Values pass through the same converters as in the ORM (SQLite's dates, the encrypted phone).
+    """
+
+    def __init__(self) -> None:
+        self.models = [(ApiToken, "t"), (User, "u")]
+        columns = [f'{alias}."{f.column}"' for model, alias in self.models for f in model._meta.concrete_fields]
+        self.sql = (
+            f'SELECT {", ".join(columns)} FROM "{ApiToken._meta.db_table}" t'
+            f' JOIN "{User._meta.db_table}" u ON u."id" = t."user_id" WHERE t."access_hash" = %s'
+        )
+        self.converters: dict[str, list] = {}
+
+    def _converters(self) -> list:
+        """Per column: its attribute, its expression and the functions the ORM would apply to its value."""
+        if connection.vendor not in self.converters:
+            columns = [(f, f.get_col(alias)) for model, alias in self.models for f in model._meta.concrete_fields]
+            self.converters[connection.vendor] = [
+                (field.attname, col, connection.ops.get_db_converters(col) + field.get_db_converters(connection))
+                for field, col in columns
+            ]
+        return self.converters[connection.vendor]
+
+    def _load(self, model, fields: list, values) -> object:
+        converted = []
+        for (_attname, col, converters), value in zip(fields, values, strict=True):
+            for convert in converters:
+                value = convert(value, col, connection)
+            converted.append(value)
+        return model.from_db(connection.alias, [attname for attname, _col, _converters in fields], converted)
+
+    def __call__(self, digest: str) -> ApiToken | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [digest])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        fields = self._converters()
+        split = len(ApiToken._meta.concrete_fields)
+        token = self._load(ApiToken, fields[:split], row[:split])
+        token.user = self._load(User, fields[split:], row[split:])
+        return token
+
+
+_access_lookup: _AccessLookup | None = None
+
+
+def token_for_access(raw: str) -> ApiToken | None:
+    """The session an access token belongs to (revoked or expired ones too: the caller says which), its user loaded."""
+    global _access_lookup
+    if _access_lookup is None:
+        _access_lookup = _AccessLookup()
+    return _access_lookup(hash_token(raw))
 
 
 def access_ttl() -> timedelta:

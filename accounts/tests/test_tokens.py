@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import ApiToken, Role
-from accounts.tokens import hash_token, token_issue
+from accounts.tokens import hash_token, token_for_access, token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,30 @@ def test_it_stores_only_hashes_of_tokens(make_user):
     row = ApiToken.objects.get()
     assert row.access_hash == hash_token(issued.access) and issued.access not in row.access_hash
     assert row.refresh_hash == hash_token(issued.refresh)
+
+
+def test_an_access_token_loads_its_session_and_user_in_one_query(make_user, django_assert_num_queries):
+    user = make_user(role=Role.RESIDENT, phone="13800138000")  # stored encrypted: read back in clear
+    issued = token_issue(user=user, method=ApiToken.Method.WECHAT, user_agent="MicroMessenger")
+    with django_assert_num_queries(1):
+        token = token_for_access(issued.access)
+        assert token.user.role == Role.RESIDENT and token.user.is_active and token.user.phone == "13800138000"
+    expected = ApiToken.objects.select_related("user").get(pk=issued.token.pk)
+    for field in ApiToken._meta.concrete_fields:
+        assert getattr(token, field.attname) == getattr(expected, field.attname), field.name
+    for field in type(user)._meta.concrete_fields:
+        assert getattr(token.user, field.attname) == getattr(expected.user, field.attname), field.name
+    assert token.user.get_role_display() == expected.user.get_role_display()
+    assert token_for_access(issued.refresh) is None and token_for_access("nope") is None
+
+
+def test_a_disabled_account_is_refused_with_its_token(api, make_user):
+    user = make_user()
+    issued = token_issue(user=user, method=ApiToken.Method.SMS)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = api.get("/api/v1/me/", **bearer(issued.access))
+    assert response.status_code == 401 and response.json()["code"] == "account_disabled"
 
 
 def test_it_refuses_an_expired_access_token_and_refresh_renews_it(api, make_user):
