@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from shijiao.api import api_include
+
 
 def healthz(_request: HttpRequest) -> JsonResponse:
     """The platform's health (shijiao/health.py): 200, or 503 with ``down`` naming each part that is down."""
@@ -46,13 +48,13 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
 
 
 api_v1 = [
-    path("", include("accounts.urls")),
-    path("", include("apartments.urls")),
-    path("", include("residents.urls")),
-    path("", include("sensors.urls")),
-    path("", include("alerts.urls")),
-    path("", include("services.urls")),
-    path("", include("cockpit.api_urls")),
+    api_include("", "accounts.urls"),
+    api_include("", "apartments.urls"),
+    api_include("", "residents.urls"),
+    api_include("", "sensors.urls"),
+    api_include("", "alerts.urls"),
+    api_include("", "services.urls"),
+    api_include("", "cockpit.api_urls"),
 ]
 
 urlpatterns = [
@@ -65,7 +67,7 @@ urlpatterns = [
     # strings after a switch (seen in the English browser tests).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    api_include("api/v1/", (api_v1, "api"), namespace="v1"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("cockpit.urls")),
