@@ -317,7 +317,8 @@ def tenancy_request_cancel(*, request: TenancyRequest) -> TenancyRequest:
 
 def journey(user: User) -> dict:
     """The resident's steps, each done or not, the one to do next and its deadline."""
-    resident = Resident.objects.filter(user=user).first()
+    # Only what the steps show: the other personal fields would each be decrypted for nothing.
+    resident = Resident.objects.filter(user=user).only("id", "name", "anonymised_at").first()
     steps: list[dict] = []
     next_step = ""
     deadline: date | None = None
@@ -334,10 +335,12 @@ def journey(user: User) -> dict:
         state, next_step = "real_name", _("填写姓名、身份证号和籍贯")
     tenancy = request = reg = None
     if resident is not None:
-        tenancy = Tenancy.objects.active().filter(resident=resident).select_related("room__apartment").first()
+        tenancy = (
+            Tenancy.objects.active().filter(resident=resident).select_related("room__apartment", "registration").first()
+        )
         request = TenancyRequest.objects.filter(resident=resident).select_related("room__apartment").first()
         if tenancy is not None:
-            reg = ResidenceRegistration.objects.filter(tenancy=tenancy).first()
+            reg = getattr(tenancy, "registration", None)
     request_detail = ""
     if request is not None:
         request_detail = f"{request.room} · {request.get_status_display()}"

@@ -92,7 +92,7 @@ def resident_of(user) -> Resident:
 
 
 def _tenancy_prefetch():
-    return Prefetch("tenancies", queryset=Tenancy.objects.select_related("room__apartment", "registration", "resident"))
+    return Prefetch("tenancies", queryset=Tenancy.objects.select_related("room__apartment", "registration"))
 
 
 # --- residents and tenancies ------------------------------------------------------------------------
